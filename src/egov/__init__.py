@@ -1,0 +1,3 @@
+"""egov: an open-source e-government platform (chính quyền điện tử) for Vietnamese provinces."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,7 @@
+"""``/api/v1/``: each app contributes its routes here."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("egov.directory.api.urls")),
+]

@@ -1,0 +1,170 @@
+"""Reads of the directory, and the permission rules every other app builds on.
+
+Rules (enforced here, used by services, API and views alike):
+
+* The organisational directory (agency names, kinds, codes, parent) is public information for every staff
+  account, as on the national axis's agency list: documents must be addressable to any agency.
+* What belongs to an agency (its people and positions, delegations, and in other apps its documents,
+  dossiers, reports) is visible only to staff holding a position in that agency's *organisation*
+  (the agency itself and its internal units), or by delegation, or to system administrators.
+* Changes to an agency and its people are allowed to the agency administrators of that agency or of an
+  ancestor, and to system administrators.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from egov.directory.models import Agency, AgencyQuerySet, Delegation, Position, Role, User
+
+
+def is_system_admin(user: Any) -> bool:
+    if not (user and user.is_authenticated and getattr(user, "is_government_staff", False)):
+        return False
+    return bool(user.is_superuser) or Position.objects.active().filter(user=user, role=Role.SYSTEM_ADMIN).exists()
+
+
+def active_positions(user: User, at: dt.date | None = None) -> QuerySet[Position]:
+    return Position.objects.active(at).filter(user=user).select_related("agency")
+
+
+def acting_roles(user: User) -> list[tuple[Agency, str]]:
+    """(agency, role) pairs the user may act in now: own positions plus active delegations to them."""
+    pairs: list[tuple[Agency, str]] = [(p.agency, p.role) for p in active_positions(user)]
+    for d in Delegation.objects.active().filter(delegate=user).select_related("agency"):
+        pairs.append((d.agency, d.role))
+    return pairs
+
+
+def member_agency_ids(user: Any) -> set[int]:
+    """Agencies whose own objects the user may read: the organisations of their positions and delegations."""
+    if not (user and user.is_authenticated and getattr(user, "is_government_staff", False)):
+        return set()
+    ids: set[int] = set()
+    for agency, _role in acting_roles(user):
+        ids |= unit_closure(agency.organisation())
+    return ids
+
+
+def unit_closure(agency: Agency) -> set[int]:
+    """The agency and its internal units, recursively (not its subordinate agencies)."""
+    ids = {agency.pk}
+    frontier = [agency.pk]
+    while frontier:
+        frontier = list(
+            Agency.objects.filter(parent_id__in=frontier, kind=Agency.Kind.UNIT).values_list("pk", flat=True)
+        )
+        ids.update(frontier)
+    return ids
+
+
+def admin_agency_ids(user: Any) -> set[int] | None:
+    """Agencies the user may administer; ``None`` means all (system administrator)."""
+    if is_system_admin(user):
+        return None
+    ids: set[int] = set()
+    for agency, role in acting_roles(user):
+        if role == Role.AGENCY_ADMIN:
+            ids.update(Agency.objects.subtree(agency).values_list("pk", flat=True))
+    return ids
+
+
+def can_view_agency_members(user: Any, agency: Agency) -> bool:
+    return is_system_admin(user) or agency.pk in member_agency_ids(user)
+
+
+def can_manage_agency(user: Any, agency: Agency) -> bool:
+    ids = admin_agency_ids(user)
+    return ids is None or agency.pk in ids
+
+
+def user_has_role(user: Any, agency: Agency, *roles: str) -> bool:
+    return any(a.pk == agency.pk and r in roles for a, r in acting_roles(user))
+
+
+# --- Agencies -------------------------------------------------------------------------------------------
+
+
+def agency_list(
+    *,
+    search: str = "",
+    kind: str = "",
+    parent: int | None = None,
+    roots_only: bool = False,
+    include_past: bool = False,
+    code: str = "",
+) -> AgencyQuerySet:
+    qs = Agency.objects.all() if include_past else Agency.objects.current()
+    if search:
+        qs = qs.search(search)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if parent is not None:
+        qs = qs.filter(parent_id=parent)
+    elif roots_only:
+        qs = qs.filter(parent__isnull=True)
+    if code:
+        qs = qs.filter(Q(code_qcvn102=code) | Q(code_qd20=code) | Q(admin_unit_code=code))
+    return qs.select_related("parent").order_by("path")
+
+
+def agency_children(agency: Agency, *, include_past: bool = False) -> AgencyQuerySet:
+    qs = agency.children.all() if include_past else agency.children.current()
+    return qs.order_by("kind", "name")  # type: ignore[return-value]
+
+
+def agency_breadcrumb(agency: Agency) -> list[Agency]:
+    return [*agency.ancestors(), agency]
+
+
+def child_counts(agencies: list[Agency]) -> dict[int, int]:
+    from django.db.models import Count
+
+    rows = (
+        Agency.objects.current()
+        .filter(parent_id__in=[a.pk for a in agencies])
+        .values("parent_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["parent_id"]: r["n"] for r in rows}
+
+
+# --- People ---------------------------------------------------------------------------------------------
+
+
+def agency_members(viewer: Any, agency: Agency) -> QuerySet[Position]:
+    """Positions held in the agency and its internal units; empty for a viewer outside the organisation."""
+    if not can_view_agency_members(viewer, agency):
+        return Position.objects.none()
+    return (
+        Position.objects.active()
+        .filter(agency_id__in=unit_closure(agency))
+        .select_related("user", "agency")
+        .order_by("agency__path", "role", "user__full_name")
+    )
+
+
+def people_visible_to(viewer: Any) -> QuerySet[User]:
+    qs = User.objects.filter(kind=User.Kind.STAFF)
+    if is_system_admin(viewer):
+        return qs.order_by("full_name", "username")
+    ids = member_agency_ids(viewer)
+    today = timezone.localdate()
+    return (
+        qs.filter(positions__agency_id__in=ids, positions__valid_from__lte=today)
+        .filter(Q(positions__valid_to__isnull=True) | Q(positions__valid_to__gte=today))
+        .distinct()
+        .prefetch_related(Prefetch("positions", queryset=Position.objects.active().select_related("agency")))
+        .order_by("full_name", "username")
+    )
+
+
+def delegations_visible_to(viewer: Any) -> QuerySet[Delegation]:
+    qs = Delegation.objects.select_related("delegator", "delegate", "agency")
+    if is_system_admin(viewer):
+        return qs
+    return qs.filter(Q(agency_id__in=member_agency_ids(viewer)) | Q(delegator=viewer) | Q(delegate=viewer))

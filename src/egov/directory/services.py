@@ -1,0 +1,276 @@
+"""State changes of the directory. Each function validates, runs in one transaction, writes one audit row
+per change, and raises ``ValidationError`` (bad input) or ``PermissionDenied`` (not allowed) before
+anything is written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from egov.audit.services import record, snapshot
+from egov.directory import selectors
+from egov.directory.models import Agency, CitizenProfile, Delegation, Position, Role, User
+from egov.directory.validators import normalise_phone
+
+AGENCY_EDITABLE = (
+    "kind", "name", "short_name", "address", "phone", "email", "website", "code_qcvn102", "code_qd20",
+    "admin_unit_code", "valid_from", "valid_to",
+)
+
+
+def _require_manage(actor: Any, agency: Agency | None) -> None:
+    if actor is None:  # system actions (imports, demo) run without a user
+        return
+    if agency is None:
+        if not selectors.is_system_admin(actor):
+            raise PermissionDenied(_("Chỉ quản trị hệ thống được tạo cơ quan cấp cao nhất."))
+        return
+    if not selectors.can_manage_agency(actor, agency):
+        raise PermissionDenied(_("Bạn không có quyền quản trị cơ quan này."))
+
+
+def _set_path(agency: Agency) -> None:
+    parent_path = agency.parent.path if agency.parent_id and agency.parent else "/"
+    agency.path = f"{parent_path}{agency.pk}/"
+    agency.depth = parent_path.count("/") - 1
+
+
+def _full_clean(instance: Any, exclude: list[str] | None = None) -> None:
+    instance.full_clean(exclude=exclude, validate_constraints=True)
+
+
+@transaction.atomic
+def create_agency(*, actor: Any, parent: Agency | None = None, external_key: str | None = None, **fields: Any) -> Agency:
+    _require_manage(actor, parent)
+    unknown = set(fields) - set(AGENCY_EDITABLE)
+    if unknown:
+        raise ValidationError({k: _("Trường không được phép.") for k in unknown})
+    if fields.get("code_qcvn102") == "":
+        fields["code_qcvn102"] = None
+    agency = Agency(parent=parent, external_key=external_key, path="/pending/", **fields)
+    _full_clean(agency, exclude=["path"])
+    agency.save()
+    _set_path(agency)
+    agency.save(update_fields=["path", "depth"])
+    record("directory.agency.create", actor=actor, agency=parent or agency, target=agency, after=snapshot(agency))
+    return agency
+
+
+@transaction.atomic
+def update_agency(*, actor: Any, agency: Agency, **changes: Any) -> Agency:
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    _require_manage(actor, agency)
+    unknown = set(changes) - set(AGENCY_EDITABLE)
+    if unknown:
+        raise ValidationError({k: _("Trường không được phép.") for k in unknown})
+    if changes.get("code_qcvn102") == "":
+        changes["code_qcvn102"] = None
+    changed = {k: v for k, v in changes.items() if getattr(agency, k) != v}
+    if not changed:
+        return agency
+    before = snapshot(agency, changed.keys())
+    for key, value in changed.items():
+        setattr(agency, key, value)
+    _full_clean(agency)
+    agency.save()
+    record("directory.agency.update", actor=actor, agency=agency, target=agency, before=before,
+           after=snapshot(agency, changed.keys()))
+    return agency
+
+
+@transaction.atomic
+def move_agency(*, actor: Any, agency: Agency, new_parent: Agency | None) -> Agency:
+    agency = Agency.objects.select_for_update().get(pk=agency.pk)
+    _require_manage(actor, agency)
+    _require_manage(actor, new_parent)
+    if new_parent is not None and new_parent.path.startswith(agency.path):
+        raise ValidationError({"parent": _("Không thể chuyển một cơ quan vào dưới chính nó.")})
+    old_path, before = agency.path, {"parent_id": agency.parent_id, "path": agency.path}
+    agency.parent = new_parent
+    _set_path(agency)
+    agency.save(update_fields=["parent", "path", "depth", "updated_at"])
+    for child in Agency.objects.filter(path__startswith=old_path).exclude(pk=agency.pk).order_by("depth"):
+        child.path = agency.path + child.path[len(old_path):]
+        child.depth = child.path.count("/") - 2
+        child.save(update_fields=["path", "depth"])
+    record("directory.agency.move", actor=actor, agency=agency, target=agency, before=before,
+           after={"parent_id": agency.parent_id, "path": agency.path})
+    return agency
+
+
+@transaction.atomic
+def merge_agencies(
+    *, actor: Any, predecessors: list[Agency], effective: dt.date, parent: Agency | None, **fields: Any
+) -> Agency:
+    """Sáp nhập: the predecessors end the day before ``effective``; a new agency succeeds them."""
+    if len(predecessors) < 1:
+        raise ValidationError({"predecessors": _("Cần ít nhất một đơn vị tiền thân.")})
+    for old in predecessors:
+        _require_manage(actor, old)
+        if old.valid_to is not None and old.valid_to < effective - dt.timedelta(days=1):
+            raise ValidationError({"predecessors": _("%(name)s đã hết hiệu lực.") % {"name": old.name}})
+    successor = create_agency(actor=actor, parent=parent, valid_from=effective, **fields)
+    for old in predecessors:
+        close_agency(actor=actor, agency=old, last_day=effective - dt.timedelta(days=1))
+    successor.predecessors.add(*predecessors)
+    record("directory.agency.merge", actor=actor, agency=successor, target=successor,
+           after={"predecessors": sorted(a.pk for a in predecessors), "effective": effective})
+    return successor
+
+
+@transaction.atomic
+def close_agency(*, actor: Any, agency: Agency, last_day: dt.date) -> Agency:
+    """An agency is never deleted: it stops being valid after ``last_day``."""
+    return update_agency(actor=actor, agency=agency, valid_to=last_day)
+
+
+# --- People ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_staff_user(
+    *, actor: Any, username: str, full_name: str, email: str = "", phone: str = "", password: str | None = None,
+    is_superuser: bool = False,
+) -> User:
+    if actor is not None:
+        admin_ids = selectors.admin_agency_ids(actor)
+        if admin_ids is not None and (is_superuser or not admin_ids):
+            raise PermissionDenied(_("Bạn không có quyền tạo tài khoản cán bộ."))
+    user = User(
+        username=username.strip(), full_name=full_name.strip(), email=email.strip().lower(),
+        phone=normalise_phone(phone) if phone else "", kind=User.Kind.STAFF,
+        is_staff=is_superuser, is_superuser=is_superuser,
+    )
+    if password:
+        from django.contrib.auth.password_validation import validate_password
+
+        validate_password(password, user)
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    _full_clean(user, exclude=["password"])
+    user.save()
+    record("directory.user.create", actor=actor, target=user,
+           after=snapshot(user, ["username", "full_name", "email", "phone", "kind", "is_superuser"]))
+    return user
+
+
+@transaction.atomic
+def assign_position(
+    *, actor: Any, user: User, agency: Agency, role: str, title: str = "", valid_from: dt.date | None = None,
+    valid_to: dt.date | None = None,
+) -> Position:
+    _require_manage(actor, agency)
+    if role == Role.SYSTEM_ADMIN and actor is not None and not selectors.is_system_admin(actor):
+        raise PermissionDenied(_("Chỉ quản trị hệ thống được giao vai trò quản trị hệ thống."))
+    if user.kind != User.Kind.STAFF:
+        raise ValidationError({"user": _("Chỉ tài khoản cán bộ mới được giao chức vụ.")})
+    position = Position(user=user, agency=agency, role=role, title=title,
+                        valid_from=valid_from or timezone.localdate(), valid_to=valid_to)
+    _full_clean(position)
+    if valid_to and valid_to < position.valid_from:
+        raise ValidationError({"valid_to": _("Ngày kết thúc phải sau ngày bắt đầu.")})
+    duplicate = Position.objects.active(position.valid_from).filter(user=user, agency=agency, role=role).exists()
+    if duplicate:
+        raise ValidationError({"role": _("Người này đã giữ vai trò đó tại cơ quan này.")})
+    position.save()
+    if role == Role.SYSTEM_ADMIN and not user.is_staff:
+        user.is_staff = True  # may open the Django admin
+        user.save(update_fields=["is_staff"])
+    record("directory.position.assign", actor=actor, agency=agency, target=position, after=snapshot(position))
+    return position
+
+
+@transaction.atomic
+def end_position(*, actor: Any, position: Position, last_day: dt.date | None = None) -> Position:
+    position = Position.objects.select_for_update().get(pk=position.pk)
+    _require_manage(actor, position.agency)
+    last_day = last_day or timezone.localdate()
+    if last_day < position.valid_from:
+        raise ValidationError({"valid_to": _("Ngày kết thúc phải sau ngày bắt đầu.")})
+    before = snapshot(position, ["valid_to"])
+    position.valid_to = last_day
+    position.save(update_fields=["valid_to"])
+    record("directory.position.end", actor=actor, agency=position.agency, target=position, before=before,
+           after=snapshot(position, ["valid_to"]))
+    return position
+
+
+@transaction.atomic
+def create_delegation(
+    *, actor: Any, delegator: User, delegate: User, agency: Agency, role: str, starts_at: dt.datetime,
+    ends_at: dt.datetime, reason: str,
+) -> Delegation:
+    """Ủy quyền: only the holder of the role (or an administrator of the agency) may delegate it."""
+    holds = Position.objects.active(timezone.localtime(starts_at).date()).filter(
+        user=delegator, agency=agency, role=role
+    ).exists()
+    if not holds:
+        raise ValidationError({"role": _("Người ủy quyền không giữ vai trò này tại cơ quan.")})
+    if actor is not None and actor.pk != delegator.pk and not selectors.can_manage_agency(actor, agency):
+        raise PermissionDenied(_("Chỉ người giữ vai trò hoặc quản trị cơ quan được ủy quyền."))
+    if delegate.kind != User.Kind.STAFF:
+        raise ValidationError({"delegate": _("Người được ủy quyền phải là cán bộ.")})
+    if role == Role.SYSTEM_ADMIN:
+        raise ValidationError({"role": _("Không được ủy quyền vai trò quản trị hệ thống.")})
+    delegation = Delegation(delegator=delegator, delegate=delegate, agency=agency, role=role,
+                            starts_at=starts_at, ends_at=ends_at, reason=reason.strip())
+    _full_clean(delegation)
+    delegation.save()
+    record("directory.delegation.create", actor=actor, agency=agency, target=delegation, after=snapshot(delegation))
+    return delegation
+
+
+@transaction.atomic
+def revoke_delegation(*, actor: Any, delegation: Delegation) -> Delegation:
+    delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
+    if actor is not None and actor.pk != delegation.delegator_id and not selectors.can_manage_agency(
+        actor, delegation.agency
+    ):
+        raise PermissionDenied(_("Bạn không có quyền thu hồi ủy quyền này."))
+    if delegation.revoked_at:
+        return delegation
+    delegation.revoked_at = timezone.now()
+    delegation.save(update_fields=["revoked_at"])
+    record("directory.delegation.revoke", actor=actor, agency=delegation.agency, target=delegation,
+           after=snapshot(delegation, ["revoked_at"]))
+    return delegation
+
+
+@transaction.atomic
+def register_citizen(
+    *, full_name: str, identity_number: str, password: str, phone: str = "", email: str = "",
+    date_of_birth: dt.date | None = None, address: str = "",
+) -> User:
+    """Công dân đăng ký tài khoản: phone or e-mail is the login; CCCD identifies the person."""
+    phone = normalise_phone(phone) if phone else ""
+    email = email.strip().lower()
+    if not phone and not email:
+        raise ValidationError({"phone": _("Cần số điện thoại hoặc thư điện tử để đăng nhập.")})
+    username = phone or email
+    errors: dict[str, Any] = {}
+    if User.objects.filter(username=username).exists():
+        errors["phone" if phone else "email"] = _("Tài khoản này đã tồn tại.")
+    if CitizenProfile.objects.filter(identity_number=identity_number).exists():
+        errors["identity_number"] = _("Số CCCD này đã có tài khoản.")
+    if errors:
+        raise ValidationError(errors)
+    user = User(username=username, full_name=full_name.strip(), email=email, phone=phone, kind=User.Kind.CITIZEN)
+    from django.contrib.auth.password_validation import validate_password
+
+    validate_password(password, user)
+    user.set_password(password)
+    _full_clean(user, exclude=["password"])
+    profile = CitizenProfile(user=user, identity_number=identity_number, date_of_birth=date_of_birth, address=address)
+    _full_clean(profile, exclude=["user"])
+    user.save()
+    profile.user = user
+    profile.save()
+    record("directory.citizen.register", actor=user, target=user,
+           after={"username": username, "full_name": user.full_name, "identity_number": identity_number})
+    return user
