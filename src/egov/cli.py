@@ -65,6 +65,7 @@ def _serve(argv: Sequence[str]) -> int:
 
     django.setup()
     call_command("check", deploy=False, fail_level="ERROR")
+    call_command("collectstatic", interactive=False, verbosity=0)
     cmd = [
         sys.executable, "-m", "gunicorn", "egov.wsgi:application", "--bind", args.bind,
         "--workers", str(args.workers), "--threads", str(args.threads), "--access-logfile", "-",

@@ -104,3 +104,29 @@ def test_truncated_tail_is_not_silently_accepted_when_head_known(chain):
     _sql("DELETE FROM audit_auditentry WHERE seq = 1")
     result = verify()
     assert not result.ok and result.seq == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_keep_one_unbroken_chain():
+    import threading
+
+    errors: list[BaseException] = []
+
+    def writer(n: int) -> None:
+        try:
+            for i in range(10):
+                services.create_agency(actor=None, kind=Agency.Kind.OTHER, name=f"Đơn vị {n}-{i}")
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert AuditEntry.objects.count() == 40
+    result = verify()
+    assert result.ok and result.checked == 40
