@@ -21,7 +21,11 @@ VAR_DIR = Path(env("EGOV_VAR_DIR", str(PROJECT_DIR / "var"))).resolve()
 
 PRODUCTION = env_bool("EGOV_PRODUCTION", False)
 DEBUG = env_bool("EGOV_DEBUG", False)
-SECRET_KEY = env("SECRET_KEY", "") or ("" if PRODUCTION else load_or_create_secret_key(VAR_DIR))
+# In production an unset key is not generated: it stays a marked placeholder that check egov.E001 rejects,
+# so that the process stops with the list of every unsafe setting instead of a traceback.
+SECRET_KEY = env("SECRET_KEY", "") or (
+    "django-insecure-unset-secret-key" if PRODUCTION else load_or_create_secret_key(VAR_DIR)
+)
 ALLOWED_HOSTS = env_list("EGOV_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("EGOV_CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env("EGOV_SITE_URL", "http://127.0.0.1:8000")
