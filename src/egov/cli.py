@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -43,11 +44,19 @@ def _django_manage(argv: Sequence[str]) -> None:
 
 def _help() -> str:
     width = max(len(name) for name, _ in COMMANDS)
-    lines = ["usage: egov COMMAND [options]", "", "egov — nền tảng chính quyền điện tử / e-government platform", "",
-             "commands:"]
+    lines = [
+        "usage: egov COMMAND [options]",
+        "",
+        "egov — nền tảng chính quyền điện tử / e-government platform",
+        "",
+        "commands:",
+    ]
     lines += [f"  {name.ljust(width)}  {text}" for name, text in COMMANDS]
-    lines += ["", "'egov COMMAND --help' explains the options of a command.",
-              "Settings come from environment variables: see docs/configuration.md."]
+    lines += [
+        "",
+        "'egov COMMAND --help' explains the options of a command.",
+        "Settings come from environment variables: see docs/configuration.md.",
+    ]
     return "\n".join(lines)
 
 
@@ -67,11 +76,22 @@ def _serve(argv: Sequence[str]) -> int:
     call_command("check", deploy=False, fail_level="ERROR")
     call_command("collectstatic", interactive=False, verbosity=0)
     cmd = [
-        sys.executable, "-m", "gunicorn", "egov.wsgi:application", "--bind", args.bind,
-        "--workers", str(args.workers), "--threads", str(args.threads), "--access-logfile", "-",
-        "--forwarded-allow-ips", env("EGOV_FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "egov.wsgi:application",
+        "--bind",
+        args.bind,
+        "--workers",
+        str(args.workers),
+        "--threads",
+        str(args.threads),
+        "--access-logfile",
+        "-",
+        "--forwarded-allow-ips",
+        env("EGOV_FORWARDED_ALLOW_IPS", "127.0.0.1"),
     ]
-    os.execv(sys.executable, cmd)  # replaces this process: signals go straight to gunicorn
+    os.execv(sys.executable, cmd)  # noqa: S606 - replaces this process: signals go straight to gunicorn
     return 0  # pragma: no cover
 
 
@@ -83,7 +103,10 @@ def _run(argv: Sequence[str]) -> int:
     egov = [sys.executable, "-m", "egov"]
     worker = subprocess.Popen([*egov, "worker"])
     web = subprocess.Popen([*egov, "serve", "--bind", args.bind])
-    print(f"egov: web http://{args.bind}/ (worker pid {worker.pid}, web pid {web.pid}); Ctrl+C to stop", flush=True)
+    print(
+        f"egov: web http://{args.bind}/ (worker pid {worker.pid}, web pid {web.pid}); Ctrl+C to stop",
+        flush=True,
+    )
 
     def stop(signum: int, frame: object) -> None:
         for proc in (web, worker):
@@ -102,10 +125,8 @@ def _run(argv: Sequence[str]) -> int:
                     code = code or rc
             if web.poll() is not None and worker.poll() is not None:
                 return code
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 web.wait(timeout=1)
-            except subprocess.TimeoutExpired:
-                pass
     finally:
         stop(signal.SIGTERM, None)
         for proc in (web, worker):

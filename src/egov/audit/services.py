@@ -148,18 +148,32 @@ def verify(batch_size: int = 2000) -> VerifyResult:
         if entry.seq != expected_seq:
             if entry.seq > expected_seq:
                 missing = (
-                    f"row {expected_seq}" if entry.seq == expected_seq + 1 else f"rows {expected_seq}-{entry.seq - 1}"
+                    f"row {expected_seq}"
+                    if entry.seq == expected_seq + 1
+                    else f"rows {expected_seq}-{entry.seq - 1}"
                 )
-                return VerifyResult(False, checked, f"{missing} deleted (row {entry.seq} follows row {expected_seq - 1})", expected_seq)
+                return VerifyResult(
+                    False,
+                    checked,
+                    f"{missing} deleted (row {entry.seq} follows row {expected_seq - 1})",
+                    expected_seq,
+                )
             return VerifyResult(False, checked, f"row {entry.seq} out of sequence (inserted?)", entry.seq)
         if entry.prev_hash != expected_prev:
             return VerifyResult(
-                False, checked, f"row {entry.seq} does not link to row {entry.seq - 1} (row inserted or replaced)", entry.seq
+                False,
+                checked,
+                f"row {entry.seq} does not link to row {entry.seq - 1} (row inserted or replaced)",
+                entry.seq,
             )
         if compute_hash(entry) != entry.hash:
-            return VerifyResult(False, checked, f"row {entry.seq} was edited (its content no longer matches its hash)", entry.seq)
+            return VerifyResult(
+                False,
+                checked,
+                f"row {entry.seq} was edited (its content no longer matches its hash)",
+                entry.seq,
+            )
         expected_prev = entry.hash
         expected_seq += 1
         checked += 1
     return VerifyResult(True, checked)
-

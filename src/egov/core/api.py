@@ -6,7 +6,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -15,7 +14,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     """DRF's handler, plus Django ``ValidationError`` raised by services turned into 400 with field errors."""
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
-            detail: Any = {field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()}
+            detail: Any = {
+                field: [str(m) for e in errs for m in e.messages] for field, errs in exc.error_dict.items()
+            }
         else:
             detail = {"non_field_errors": list(exc.messages)}
         return Response(detail, status=status.HTTP_400_BAD_REQUEST)

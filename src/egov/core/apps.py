@@ -7,7 +7,9 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from egov.core import checks  # noqa: F401  (registers the production checks)
-        from egov.core import schedules
+        from egov.core import (
+            checks,  # noqa: F401  (registers the production checks)
+            schedules,
+        )
 
         schedules.autodiscover()

@@ -23,8 +23,10 @@ def production_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.C
     def fail(ident: str, msg: str, hint: str) -> None:
         errors.append(checks.Error(msg, hint=hint, id=f"egov.{ident}"))
 
-    if not settings.SECRET_KEY or len(settings.SECRET_KEY) < 40 or settings.SECRET_KEY.startswith(
-        INSECURE_KEY_PREFIX
+    if (
+        not settings.SECRET_KEY
+        or len(settings.SECRET_KEY) < 40
+        or settings.SECRET_KEY.startswith(INSECURE_KEY_PREFIX)
     ):
         fail("E001", "SECRET_KEY is unset or weak.", "Set SECRET_KEY to at least 40 random characters.")
     if settings.DEBUG:

@@ -34,7 +34,9 @@ class ScheduledRun(models.Model):
     task_result_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["job", "period_start"], name="scheduledrun_once_per_period")]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "period_start"], name="scheduledrun_once_per_period")
+        ]
         indexes = [models.Index(fields=["job", "-period_start"])]
 
     def __str__(self) -> str:

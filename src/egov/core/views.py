@@ -23,7 +23,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.fetchone()
         last = WorkerHeartbeat.objects.aggregate(last=Max("last_seen"))["last"]
     except DatabaseError as exc:
-        body.update(status="error", database="unreachable", error=exc.__class__.__name__, worker_heartbeat_age=None)
+        body.update(
+            status="error", database="unreachable", error=exc.__class__.__name__, worker_heartbeat_age=None
+        )
         return JsonResponse(body, status=503)
     age = round((timezone.now() - last).total_seconds(), 1) if last else None
     body.update(status="ok", database="ok", worker_heartbeat_age=age, workers_seen=last is not None)

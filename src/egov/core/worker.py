@@ -58,7 +58,9 @@ def requeue_orphans(now: dt.datetime | None = None) -> int:
     """Reset to READY the running tasks whose worker is presumed dead; return how many were reset."""
     now = now or timezone.now()
     dead_after = dt.timedelta(seconds=settings.EGOV_WORKER_DEAD_AFTER_SECONDS)
-    alive = set(WorkerHeartbeat.objects.filter(last_seen__gte=now - dead_after).values_list("worker_id", flat=True))
+    alive = set(
+        WorkerHeartbeat.objects.filter(last_seen__gte=now - dead_after).values_list("worker_id", flat=True)
+    )
     reset = 0
     with transaction.atomic():
         candidates = DBTaskResult.objects.select_for_update(skip_locked=True).filter(
@@ -71,7 +73,9 @@ def requeue_orphans(now: dt.datetime | None = None) -> int:
             task.status = READY
             task.started_at = None
             task.save(update_fields=["status", "started_at"])
-            logger.warning("task %s (%s) of dead worker %s put back in the queue", task.id, task.task_path, owner)
+            logger.warning(
+                "task %s (%s) of dead worker %s put back in the queue", task.id, task.task_path, owner
+            )
             reset += 1
         WorkerHeartbeat.objects.filter(last_seen__lt=now - 10 * dead_after).delete()
     return reset
@@ -105,8 +109,13 @@ class Housekeeper(threading.Thread):
 
 
 def run_worker(
-    *, queues: list[str], interval: float = 1.0, batch: bool = False, max_tasks: int | None = None,
-    worker_id: str | None = None, run_schedules: bool = True,
+    *,
+    queues: list[str],
+    interval: float = 1.0,
+    batch: bool = False,
+    max_tasks: int | None = None,
+    worker_id: str | None = None,
+    run_schedules: bool = True,
 ) -> None:
     worker_id = worker_id or new_worker_id()
     housekeeper = Housekeeper(worker_id, queues, run_schedules)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -37,7 +37,6 @@ class User(AbstractUser):
     full_name = models.CharField(_("họ và tên"), max_length=255, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True, validators=[validate_phone])
 
-    objects = UserManager()
 
     class Meta:
         verbose_name = _("tài khoản")
@@ -113,12 +112,20 @@ class Agency(models.Model):
         OTHER = "other", _("Khác")
 
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("cấp trên")
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        verbose_name=_("cấp trên"),
     )
     kind = models.CharField(_("loại"), max_length=16, choices=Kind.choices)
     name = models.CharField(_("tên đầy đủ"), max_length=255)
     short_name = models.CharField(
-        _("tên viết tắt"), max_length=32, blank=True, help_text=_("Dùng trong ký hiệu văn bản, ví dụ UBND, STTTT.")
+        _("tên viết tắt"),
+        max_length=32,
+        blank=True,
+        help_text=_("Dùng trong ký hiệu văn bản, ví dụ UBND, STTTT."),
     )
     search_key = models.CharField(max_length=600, editable=False, db_index=True)
     address = models.CharField(_("địa chỉ"), max_length=500, blank=True)
@@ -137,7 +144,9 @@ class Agency(models.Model):
     code_qd20 = models.CharField(
         _("mã định danh QĐ 20/2020"), max_length=64, blank=True, validators=[validate_qd20_code]
     )
-    admin_unit_code = models.CharField(_("mã đơn vị hành chính (GSO)"), max_length=8, blank=True, db_index=True)
+    admin_unit_code = models.CharField(
+        _("mã đơn vị hành chính (GSO)"), max_length=8, blank=True, db_index=True
+    )
     external_key = models.CharField(
         max_length=64,
         null=True,
@@ -164,7 +173,9 @@ class Agency(models.Model):
         ordering = ["path"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(valid_to__isnull=True) | Q(valid_from__isnull=True) | Q(valid_to__gte=models.F("valid_from")),
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
                 name="agency_valid_range",
             ),
         ]
@@ -172,18 +183,20 @@ class Agency(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def clean(self) -> None:
-        if self.parent_id and self.pk and self.parent_id == self.pk:
-            raise ValidationError({"parent": _("Một cơ quan không thể là cấp trên của chính nó.")})
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.search_key = fold(" ".join(filter(None, [self.name, self.short_name, self.code_qcvn102 or ""])))
         super().save(*args, **kwargs)
 
+    def clean(self) -> None:
+        if self.parent_id and self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("Một cơ quan không thể là cấp trên của chính nó.")})
+
     @property
     def is_current(self) -> bool:
         today = timezone.localdate()
-        return (self.valid_from is None or self.valid_from <= today) and (self.valid_to is None or self.valid_to >= today)
+        return (self.valid_from is None or self.valid_from <= today) and (
+            self.valid_to is None or self.valid_to >= today
+        )
 
     def ancestor_ids(self) -> list[int]:
         return [int(p) for p in self.path.strip("/").split("/") if p]
@@ -227,7 +240,9 @@ class Position(models.Model):
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="positions")
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="positions")
     role = models.CharField(_("vai trò"), max_length=32, choices=Role.choices)
-    title = models.CharField(_("chức vụ"), max_length=255, blank=True, help_text=_("Ví dụ: Giám đốc, Chuyên viên"))
+    title = models.CharField(
+        _("chức vụ"), max_length=255, blank=True, help_text=_("Ví dụ: Giám đốc, Chuyên viên")
+    )
     valid_from = models.DateField(_("từ ngày"), default=timezone.localdate)
     valid_to = models.DateField(_("đến ngày"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -14,9 +14,71 @@ PHONE_RE = re.compile(r"^0[35789]\d{8}$")
 # Province codes (GSO, pre-2025, three digits) that open a 12-digit CCCD number: the place of birth
 # registration. Numbers issued after the 2025 reform keep using these codes.
 CCCD_PROVINCE_CODES = frozenset(
-    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 035 036 037 038 "
-    "040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 074 075 077 079 080 082 "
-    "083 084 086 087 089 091 092 093 094 095 096".split()
+    {
+        "001",
+        "002",
+        "004",
+        "006",
+        "008",
+        "010",
+        "011",
+        "012",
+        "014",
+        "015",
+        "017",
+        "019",
+        "020",
+        "022",
+        "024",
+        "025",
+        "026",
+        "027",
+        "030",
+        "031",
+        "033",
+        "034",
+        "035",
+        "036",
+        "037",
+        "038",
+        "040",
+        "042",
+        "044",
+        "045",
+        "046",
+        "048",
+        "049",
+        "051",
+        "052",
+        "054",
+        "056",
+        "058",
+        "060",
+        "062",
+        "064",
+        "066",
+        "067",
+        "068",
+        "070",
+        "072",
+        "074",
+        "075",
+        "077",
+        "079",
+        "080",
+        "082",
+        "083",
+        "084",
+        "086",
+        "087",
+        "089",
+        "091",
+        "092",
+        "093",
+        "094",
+        "095",
+        "096",
+    }
 )
 
 
@@ -34,7 +96,7 @@ def validate_qd20_code(value: str) -> None:
     """Mã định danh QĐ 20/2020: dot-separated upper-case groups such as ``G09.20`` or ``H37.DN.001``."""
     if value and not QD20_RE.match(value):
         raise ValidationError(
-            _("Mã định danh “%(value)s” chỉ gồm chữ in hoa và số, phân cách bằng dấu chấm (ví dụ H37.02.02)."),
+            _("Mã định danh “%(value)s” chỉ gồm chữ in hoa, chữ số và dấu chấm (ví dụ H37.02.02)."),
             code="invalid_qd20",
             params={"value": value},
         )

@@ -39,7 +39,9 @@ def test_record_outside_transaction_refused(transactional_db):
 def test_failed_service_leaves_no_audit_row(db, tree):
     before = AuditEntry.objects.count()
     with pytest.raises(Exception):  # noqa: B017, PT011 - the duplicate code violates the unique constraint
-        services.create_agency(actor=None, kind=Agency.Kind.OTHER, name="Trùng mã", code_qcvn102="000.00.00.H99")
+        services.create_agency(
+            actor=None, kind=Agency.Kind.OTHER, name="Trùng mã", code_qcvn102="000.00.00.H99"
+        )
     assert AuditEntry.objects.count() == before
 
 
@@ -89,8 +91,14 @@ def test_inserted_row_is_named(chain):
     forged = AuditEntry.objects.get(seq=3)
     from egov.audit.services import compute_hash
 
-    fake = AuditEntry(seq=4, created_at=forged.created_at, action="forged", object_type="t", object_id="1",
-                      prev_hash=forged.hash)
+    fake = AuditEntry(
+        seq=4,
+        created_at=forged.created_at,
+        action="forged",
+        object_type="t",
+        object_id="1",
+        prev_hash=forged.hash,
+    )
     fake.hash = compute_hash(fake)
     fake.save(force_insert=True)
     result = verify()

@@ -25,11 +25,15 @@ def database_url() -> str:
     return f"postgres://{user}{password}@{host}{port}/{s['NAME']}"
 
 
-def egov_process(*args: str, env: dict[str, str] | None = None, log: Path | None = None) -> subprocess.Popen[bytes]:
+def egov_process(
+    *args: str, env: dict[str, str] | None = None, log: Path | None = None
+) -> subprocess.Popen[bytes]:
     full_env = {**os.environ, "DATABASE_URL": database_url(), **(env or {})}
     full_env.pop("DJANGO_SETTINGS_MODULE", None)
     out = log.open("ab") if log else subprocess.DEVNULL
-    return subprocess.Popen([sys.executable, "-m", "egov", *args], env=full_env, stdout=out, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "egov", *args], env=full_env, stdout=out, stderr=subprocess.STDOUT
+    )
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float, what: str, interval: float = 0.1) -> None:

@@ -24,8 +24,14 @@ def test_healthz_ok_reports_worker_age(client):
     assert body["status"] == "ok" and body["database"] == "ok" and body["version"] == egov.__version__
     assert body["worker_heartbeat_age"] is None
     now = timezone.now()
-    WorkerHeartbeat.objects.create(worker_id="w", hostname="h", pid=1, queues="default",
-                                   started_at=now, last_seen=now - timezone.timedelta(seconds=12))
+    WorkerHeartbeat.objects.create(
+        worker_id="w",
+        hostname="h",
+        pid=1,
+        queues="default",
+        started_at=now,
+        last_seen=now - timezone.timedelta(seconds=12),
+    )
     body = client.get("/healthz").json()
     assert 11 <= body["worker_heartbeat_age"] < 60
 
@@ -38,8 +44,13 @@ def test_healthz_503_when_database_unreachable(tmp_path):
         "r = Client().get('/healthz');"
         "print(json.dumps({'status_code': r.status_code, 'body': r.json()}))"
     )
-    env = {**os.environ, "DATABASE_URL": "postgres://nobody@127.0.0.1:9/none", "DJANGO_SETTINGS_MODULE": "egov.settings",
-           "EGOV_VAR_DIR": str(tmp_path), "EGOV_ALLOWED_HOSTS": "testserver"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:9/none",
+        "DJANGO_SETTINGS_MODULE": "egov.settings",
+        "EGOV_VAR_DIR": str(tmp_path),
+        "EGOV_ALLOWED_HOSTS": "testserver",
+    }
     out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout.strip().splitlines()[-1])
@@ -64,7 +75,9 @@ def test_every_environment_variable_is_documented():
     for path in (REPO / "src" / "egov").rglob("*.py"):
         if "tests" in path.parts:
             continue
-        used |= set(re.findall(r"env(?:_bool|_int|_list)?\(\s*\"([A-Z0-9_]+)\"", path.read_text(encoding="utf-8")))
+        used |= set(
+            re.findall(r"env(?:_bool|_int|_list)?\(\s*\"([A-Z0-9_]+)\"", path.read_text(encoding="utf-8"))
+        )
     assert used, "no settings found: the pattern is stale"
     missing = sorted(name for name in used if f"`{name}`" not in doc)
     assert not missing, f"undocumented in docs/configuration.md: {missing}"
@@ -81,9 +94,16 @@ def test_production_mode_refuses_unsafe_settings(settings):
 
 
 def test_production_process_refuses_to_start(tmp_path):
-    env = {**os.environ, "EGOV_PRODUCTION": "1", "EGOV_VAR_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    env = {
+        **os.environ,
+        "EGOV_PRODUCTION": "1",
+        "EGOV_VAR_DIR": str(tmp_path),
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
     env.pop("SECRET_KEY", None)
-    out = subprocess.run([sys.executable, "-m", "egov", "check"], env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "egov", "check"], env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode != 0
     assert "SECRET_KEY" in out.stderr and "DATABASE_URL" in out.stderr and "EGOV_HTTPS" not in out.stderr
 

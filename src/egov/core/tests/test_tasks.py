@@ -36,7 +36,11 @@ def test_task_of_killed_worker_runs_again(tmp_path):
     log = tmp_path / "worker.log"
     first = egov_process("worker", "--queues", "default", "--interval", "0.2", env=WORKER_ENV, log=log)
     try:
-        wait_for(lambda: marker.exists() and "start" in marker.read_text(), 60, "the first worker to start the task")
+        wait_for(
+            lambda: marker.exists() and "start" in marker.read_text(),
+            60,
+            "the first worker to start the task",
+        )
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
@@ -47,8 +51,11 @@ def test_task_of_killed_worker_runs_again(tmp_path):
 
     second = egov_process("worker", "--queues", "default", "--interval", "0.2", env=WORKER_ENV, log=log)
     try:
-        wait_for(lambda: DBTaskResult.objects.get(id=result.id).status == "SUCCESSFUL", 90,
-                 f"the task to run again on the second worker (log: {log.read_text()[-2000:]})")
+        wait_for(
+            lambda: DBTaskResult.objects.get(id=result.id).status == "SUCCESSFUL",
+            90,
+            f"the task to run again on the second worker (log: {log.read_text()[-2000:]})",
+        )
     finally:
         second.send_signal(signal.SIGTERM)
         second.wait(20)
@@ -64,12 +71,15 @@ def test_requeue_leaves_tasks_of_live_workers_alone(tmp_path, settings):
     from django.utils import timezone
 
     now = timezone.now()
-    WorkerHeartbeat.objects.create(worker_id="alive", hostname="h", pid=1, queues="default",
-                                   started_at=now, last_seen=now)
+    WorkerHeartbeat.objects.create(
+        worker_id="alive", hostname="h", pid=1, queues="default", started_at=now, last_seen=now
+    )
     live = write_marker.enqueue(str(tmp_path / "x"))
     dead = write_marker.enqueue(str(tmp_path / "y"))
     long_ago = now - dt.timedelta(minutes=5)
-    DBTaskResult.objects.filter(id=live.id).update(status="RUNNING", started_at=long_ago, worker_ids=["alive"])
+    DBTaskResult.objects.filter(id=live.id).update(
+        status="RUNNING", started_at=long_ago, worker_ids=["alive"]
+    )
     DBTaskResult.objects.filter(id=dead.id).update(status="RUNNING", started_at=long_ago, worker_ids=["gone"])
     assert requeue_orphans(now) == 1
     assert DBTaskResult.objects.get(id=live.id).status == "RUNNING"
@@ -89,7 +99,9 @@ def temp_schedule():
 def test_period_start_alignment(temp_schedule):
     at = dt.datetime(2026, 11, 22, 10, 44, 7, tzinfo=dt.UTC)
     assert temp_schedule.period_start(at) == dt.datetime(2026, 11, 22, 10, 30, tzinfo=dt.UTC)
-    daily = schedules.Schedule(name="d", interval=dt.timedelta(days=1), task=None, offset=dt.timedelta(hours=-7))
+    daily = schedules.Schedule(
+        name="d", interval=dt.timedelta(days=1), task=None, offset=dt.timedelta(hours=-7)
+    )
     # offset -7 h: daily periods start at local midnight in Vietnam (UTC+7)
     assert daily.period_start(at) == dt.datetime(2026, 11, 21, 17, 0, tzinfo=dt.UTC)
 

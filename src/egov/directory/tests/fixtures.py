@@ -34,8 +34,13 @@ class Tree:
 
 
 def make_staff(username: str, agency: Agency, role: str, *, title: str = "", full_name: str = "") -> User:
-    user = services.create_staff_user(actor=None, username=username, full_name=full_name or username.title(),
-                                      email=f"{username}@example.gov.vn", password=PASSWORD)
+    user = services.create_staff_user(
+        actor=None,
+        username=username,
+        full_name=full_name or username.title(),
+        email=f"{username}@example.gov.vn",
+        password=PASSWORD,
+    )
     services.assign_position(actor=None, user=user, agency=agency, role=role, title=title)
     return user
 
@@ -43,17 +48,45 @@ def make_staff(username: str, agency: Agency, role: str, *, title: str = "", ful
 @pytest.fixture
 def tree(db: Any) -> Tree:
     c = services.create_agency
-    province = c(actor=None, kind=Agency.Kind.PROVINCE, name="Ủy ban nhân dân tỉnh Demo", short_name="UBND",
-                 code_qcvn102="000.00.00.H99")
-    department = c(actor=None, parent=province, kind=Agency.Kind.DEPARTMENT, name="Sở Nội vụ", short_name="SNV",
-                   code_qcvn102="000.00.01.H99")
+    province = c(
+        actor=None,
+        kind=Agency.Kind.PROVINCE,
+        name="Ủy ban nhân dân tỉnh Demo",
+        short_name="UBND",
+        code_qcvn102="000.00.00.H99",
+    )
+    department = c(
+        actor=None,
+        parent=province,
+        kind=Agency.Kind.DEPARTMENT,
+        name="Sở Nội vụ",
+        short_name="SNV",
+        code_qcvn102="000.00.01.H99",
+    )
     unit = c(actor=None, parent=department, kind=Agency.Kind.UNIT, name="Phòng Tổ chức", short_name="TC")
-    office = c(actor=None, parent=province, kind=Agency.Kind.DEPARTMENT, name="Văn phòng UBND tỉnh",
-               short_name="VP", code_qcvn102="000.00.02.H99")
-    commune = c(actor=None, parent=province, kind=Agency.Kind.COMMUNE, name="Ủy ban nhân dân xã An Bình",
-                short_name="UBND", admin_unit_code="99001")
-    other = c(actor=None, kind=Agency.Kind.PROVINCE, name="Ủy ban nhân dân tỉnh Khác", short_name="UBND",
-              code_qcvn102="000.00.00.H98")
+    office = c(
+        actor=None,
+        parent=province,
+        kind=Agency.Kind.DEPARTMENT,
+        name="Văn phòng UBND tỉnh",
+        short_name="VP",
+        code_qcvn102="000.00.02.H99",
+    )
+    commune = c(
+        actor=None,
+        parent=province,
+        kind=Agency.Kind.COMMUNE,
+        name="Ủy ban nhân dân xã An Bình",
+        short_name="UBND",
+        admin_unit_code="99001",
+    )
+    other = c(
+        actor=None,
+        kind=Agency.Kind.PROVINCE,
+        name="Ủy ban nhân dân tỉnh Khác",
+        short_name="UBND",
+        code_qcvn102="000.00.00.H98",
+    )
     return Tree(province, department, unit, office, commune, other)
 
 

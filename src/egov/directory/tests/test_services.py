@@ -32,8 +32,14 @@ def test_move_agency_rewrites_descendant_paths(tree, system_admin):
 def test_invalid_codes_rejected_and_nothing_saved(tree):
     count, audits = Agency.objects.count(), AuditEntry.objects.count()
     with pytest.raises(ValidationError) as err:
-        services.create_agency(actor=None, parent=tree.province, kind=Agency.Kind.DEPARTMENT, name="Sở X",
-                               code_qcvn102="ABC", code_qd20="h37 dn")
+        services.create_agency(
+            actor=None,
+            parent=tree.province,
+            kind=Agency.Kind.DEPARTMENT,
+            name="Sở X",
+            code_qcvn102="ABC",
+            code_qd20="h37 dn",
+        )
     assert {"code_qcvn102", "code_qd20"} <= set(err.value.message_dict)
     with pytest.raises(ValidationError):
         services.create_agency(actor=None, kind="nonsense", name="X")
@@ -51,8 +57,14 @@ def test_search_is_accent_and_case_insensitive(tree):
 
 def test_merge_keeps_history(tree, system_admin):
     effective = dt.date(2025, 7, 1)
-    new = services.merge_agencies(actor=system_admin, predecessors=[tree.commune], effective=effective,
-                                  parent=tree.province, kind=Agency.Kind.COMMUNE, name="Ủy ban nhân dân xã Mới")
+    new = services.merge_agencies(
+        actor=system_admin,
+        predecessors=[tree.commune],
+        effective=effective,
+        parent=tree.province,
+        kind=Agency.Kind.COMMUNE,
+        name="Ủy ban nhân dân xã Mới",
+    )
     tree.commune.refresh_from_db()
     assert tree.commune.valid_to == dt.date(2025, 6, 30)
     assert list(new.predecessors.all()) == [tree.commune]
@@ -89,45 +101,81 @@ def test_position_rules(tree, clerk, agency_admin):
     with pytest.raises(ValidationError):
         services.assign_position(actor=agency_admin, user=clerk, agency=tree.department, role=Role.CLERK)
     with pytest.raises(PermissionDenied):
-        services.assign_position(actor=agency_admin, user=clerk, agency=tree.department, role=Role.SYSTEM_ADMIN)
+        services.assign_position(
+            actor=agency_admin, user=clerk, agency=tree.department, role=Role.SYSTEM_ADMIN
+        )
     position = Position.objects.get(user=clerk)
     services.end_position(actor=agency_admin, position=position, last_day=timezone.localdate())
-    assert Position.objects.active(timezone.localdate() + dt.timedelta(days=1)).filter(user=clerk).count() == 0
+    assert (
+        Position.objects.active(timezone.localdate() + dt.timedelta(days=1)).filter(user=clerk).count() == 0
+    )
 
 
 def test_delegation_window(tree, leader, clerk):
     deputy = make_staff("phogiamdoc", tree.department, Role.DEPUTY_LEADER)
     now = timezone.now()
-    d = services.create_delegation(actor=leader, delegator=leader, delegate=deputy, agency=tree.department,
-                                   role=Role.LEADER, starts_at=now - dt.timedelta(hours=1),
-                                   ends_at=now + dt.timedelta(days=3), reason="Đi công tác")
+    d = services.create_delegation(
+        actor=leader,
+        delegator=leader,
+        delegate=deputy,
+        agency=tree.department,
+        role=Role.LEADER,
+        starts_at=now - dt.timedelta(hours=1),
+        ends_at=now + dt.timedelta(days=3),
+        reason="Đi công tác",
+    )
     assert (tree.department, Role.LEADER) in [(a, r) for a, r in selectors.acting_roles(deputy)]
     assert selectors.user_has_role(deputy, tree.department, Role.LEADER)
     with pytest.raises(ValidationError):  # the clerk does not hold the leader role
-        services.create_delegation(actor=clerk, delegator=clerk, delegate=deputy, agency=tree.department,
-                                   role=Role.LEADER, starts_at=now, ends_at=now + dt.timedelta(days=1), reason="x")
+        services.create_delegation(
+            actor=clerk,
+            delegator=clerk,
+            delegate=deputy,
+            agency=tree.department,
+            role=Role.LEADER,
+            starts_at=now,
+            ends_at=now + dt.timedelta(days=1),
+            reason="x",
+        )
     with pytest.raises(ValidationError):  # window reversed
-        services.create_delegation(actor=leader, delegator=leader, delegate=deputy, agency=tree.department,
-                                   role=Role.LEADER, starts_at=now, ends_at=now - dt.timedelta(days=1), reason="x")
+        services.create_delegation(
+            actor=leader,
+            delegator=leader,
+            delegate=deputy,
+            agency=tree.department,
+            role=Role.LEADER,
+            starts_at=now,
+            ends_at=now - dt.timedelta(days=1),
+            reason="x",
+        )
     services.revoke_delegation(actor=leader, delegation=d)
     assert not selectors.user_has_role(deputy, tree.department, Role.LEADER)
     assert Delegation.objects.active().count() == 0
 
 
 def test_citizen_registration(db):
-    user = services.register_citizen(full_name="Nguyễn Văn An", identity_number="092090001234",
-                                     phone="+84 912 345 678", password="Cong-dan-2026!")
+    user = services.register_citizen(
+        full_name="Nguyễn Văn An",
+        identity_number="092090001234",
+        phone="+84 912 345 678",
+        password="Cong-dan-2026!",
+    )
     assert user.username == "0912345678" and user.kind == User.Kind.CITIZEN
     assert not user.is_government_staff and user.citizen_profile.identity_number == "092090001234"
     count = User.objects.count()
     for bad in ("12345", "09209000123A", "999090001234"):
         with pytest.raises(ValidationError) as err:
-            services.register_citizen(full_name="B", identity_number=bad, email="b@example.vn", password="Cong-dan-2026!")
+            services.register_citizen(
+                full_name="B", identity_number=bad, email="b@example.vn", password="Cong-dan-2026!"
+            )
         assert "identity_number" in err.value.message_dict
     with pytest.raises(ValidationError) as err:
-        services.register_citizen(full_name="C", identity_number="092090009999", phone="12345", password="Cong-dan-2026!")
+        services.register_citizen(
+            full_name="C", identity_number="092090009999", phone="12345", password="Cong-dan-2026!"
+        )
     assert "phone" in err.value.message_dict
     with pytest.raises(ValidationError):  # duplicate CCCD
-        services.register_citizen(full_name="D", identity_number="092090001234", email="d@example.vn",
-                                  password="Cong-dan-2026!")
+        services.register_citizen(
+            full_name="D", identity_number="092090001234", email="d@example.vn", password="Cong-dan-2026!"
+        )
     assert User.objects.count() == count

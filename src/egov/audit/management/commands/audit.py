@@ -12,11 +12,15 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("verify", help="check the hash chain; exit status 1 when a row was edited, inserted or deleted")
+        sub.add_parser(
+            "verify", help="check the hash chain; exit status 1 when a row was edited, inserted or deleted"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["action"] == "verify":
             result = verify()
             if not result.ok:
-                raise CommandError(f"audit chain broken: {result.problem} ({result.checked} rows verified before it)")
+                raise CommandError(
+                    f"audit chain broken: {result.problem} ({result.checked} rows verified before it)"
+                )
             self.stdout.write(f"audit chain intact: {result.checked} rows verified")

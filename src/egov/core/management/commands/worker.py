@@ -13,11 +13,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         queues = ",".join(settings.TASKS["default"]["QUEUES"])
-        parser.add_argument("--queues", default=queues, help=f"comma-separated queue names (default: {queues})")
-        parser.add_argument("--interval", type=float, default=1.0, help="seconds to wait when the queue is empty")
+        parser.add_argument(
+            "--queues", default=queues, help=f"comma-separated queue names (default: {queues})"
+        )
+        parser.add_argument(
+            "--interval", type=float, default=1.0, help="seconds to wait when the queue is empty"
+        )
         parser.add_argument("--batch", action="store_true", help="run what is queued now, then exit")
         parser.add_argument("--max-tasks", type=int, default=None, help="exit after this many tasks")
-        parser.add_argument("--worker-id", default=None, help="unique id of this worker (default: host-pid-random)")
+        parser.add_argument(
+            "--worker-id", default=None, help="unique id of this worker (default: host-pid-random)"
+        )
         parser.add_argument("--no-schedules", action="store_true", help="do not enqueue periodic jobs")
 
     def handle(self, *args: Any, **opts: Any) -> None:
