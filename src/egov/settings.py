@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "egov.core",
     "egov.audit",
     "egov.directory",
+    "egov.documents",
 ]
 
 MIDDLEWARE = [
@@ -174,6 +175,9 @@ STATIC_ROOT = Path(env("EGOV_STATIC_ROOT", str(VAR_DIR / "static")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("EGOV_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
+EGOV_MAX_UPLOAD_MB = env_int("EGOV_MAX_UPLOAD_MB", 50)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

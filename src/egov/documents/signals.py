@@ -1,0 +1,43 @@
+"""Signals other apps listen to. ``incoming_status_changed`` is sent after commit whenever an incoming
+document's handling status changes, with the edXML status code the exchange axis reports to the sender
+(Quyết định 28/2018, Nghị định 30 Điều 21): the exchange app subscribes to it."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.dispatch import Signal
+
+from egov.documents.models import IncomingDocument
+
+incoming_status_changed = Signal()  # kwargs: document, status_code, description
+
+S = IncomingDocument.Status
+EXCHANGE_STATUS = {
+    S.RECEIVED: ("01", "Đã đến"),
+    S.REFUSED: ("02", "Từ chối tiếp nhận"),
+    S.REGISTERED: ("03", "Đã tiếp nhận"),
+    S.PRESENTED: ("03", "Đã tiếp nhận"),
+    S.ASSIGNED: ("04", "Phân công"),
+    S.IN_PROGRESS: ("05", "Đang xử lý"),
+    S.COMPLETED: ("06", "Hoàn thành"),
+}
+
+
+def status_code(document: IncomingDocument) -> tuple[str, str]:
+    code, description = EXCHANGE_STATUS[IncomingDocument.Status(document.status)]
+    if document.status == S.REFUSED and document.refusal_reason:
+        description = f"{description}: {document.refusal_reason}"
+    return code, description
+
+
+def on_commit_status(document: IncomingDocument) -> None:
+    code, description = status_code(document)
+    pk = document.pk
+
+    def send() -> None:
+        doc = IncomingDocument.objects.get(pk=pk)
+        incoming_status_changed.send(
+            sender=IncomingDocument, document=doc, status_code=code, description=description
+        )
+
+    transaction.on_commit(send)
