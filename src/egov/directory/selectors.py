@@ -19,13 +19,16 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from egov.directory.models import Agency, AgencyQuerySet, Delegation, Position, Role, User
+from egov.directory.models import Agency, AgencyQuerySet, Delegation, Position, PositionQuerySet, Role, User
 
 
 def is_system_admin(user: Any) -> bool:
     if not (user and user.is_authenticated and getattr(user, "is_government_staff", False)):
         return False
-    return bool(user.is_superuser) or Position.objects.active().filter(user=user, role=Role.SYSTEM_ADMIN).exists()
+    return (
+        bool(user.is_superuser)
+        or Position.objects.active().filter(user=user, role=Role.SYSTEM_ADMIN).exists()
+    )
 
 
 def active_positions(user: User, at: dt.date | None = None) -> QuerySet[Position]:
@@ -114,7 +117,7 @@ def agency_list(
 
 def agency_children(agency: Agency, *, include_past: bool = False) -> AgencyQuerySet:
     qs = agency.children.all() if include_past else agency.children.current()
-    return qs.order_by("kind", "name")  # type: ignore[return-value]
+    return qs.order_by("kind", "name")
 
 
 def agency_breadcrumb(agency: Agency) -> list[Agency]:
@@ -168,3 +171,118 @@ def delegations_visible_to(viewer: Any) -> QuerySet[Delegation]:
     if is_system_admin(viewer):
         return qs
     return qs.filter(Q(agency_id__in=member_agency_ids(viewer)) | Q(delegator=viewer) | Q(delegate=viewer))
+
+
+# --- Staff web interface (added for the directory pages; additive) --------------------------------------
+
+
+def agency_get(pk: int) -> Agency:
+    """One agency, current or past (the directory is visible to every staff account).
+
+    Raises ``Agency.DoesNotExist``."""
+    return Agency.objects.select_related("parent").get(pk=pk)
+
+
+def agency_lineage(agency: Agency) -> tuple[list[Agency], list[Agency]]:
+    """(predecessors, successors) of a merged, split or renamed agency."""
+    predecessors = list(agency.predecessors.order_by("name"))
+    successors = list(agency.successors.order_by("name"))
+    return predecessors, successors
+
+
+def people_search(viewer: Any, search: str = "") -> QuerySet[User]:
+    """:func:`people_visible_to` narrowed by accent-insensitive text on name, username or e-mail.
+
+    Each user carries ``visible_positions``: their current positions the viewer may see."""
+    from egov.core.text import fold
+
+    positions = Position.objects.active().select_related("agency").order_by("agency__path", "role")
+    if not is_system_admin(viewer):
+        positions = positions.filter(agency_id__in=member_agency_ids(viewer))
+    qs = people_visible_to(viewer).prefetch_related(
+        Prefetch("positions", queryset=positions, to_attr="visible_positions")
+    )
+    key = fold(search)
+    if not key:
+        return qs
+    # Users have no stored search key: fold the (small, permission-narrowed) candidate set in Python.
+    rows = qs.order_by().values_list("pk", "full_name", "username", "email")
+    matching = {pk for pk, *texts in rows if any(key in fold(t) for t in texts)}
+    return qs.filter(pk__in=matching)
+
+
+def person_get(viewer: Any, pk: int) -> User | None:
+    """A staff member the viewer may see (see :func:`people_visible_to`), else ``None``."""
+    return people_visible_to(viewer).filter(pk=pk).first()
+
+
+def person_positions(viewer: Any, person: User) -> QuerySet[Position]:
+    """The person's current positions that the viewer may see: all for a system administrator or the person
+    themselves, otherwise only those in organisations the viewer belongs to."""
+    qs = (
+        Position.objects.active()
+        .filter(user=person)
+        .select_related("agency")
+        .order_by("agency__path", "role")
+    )
+    if is_system_admin(viewer) or getattr(viewer, "pk", None) == person.pk:
+        return qs
+    return qs.filter(agency_id__in=member_agency_ids(viewer))
+
+
+def user_positions(user: User) -> QuerySet[Position]:
+    """All positions of a user, current and past, newest first (their own profile)."""
+    return Position.objects.filter(user=user).select_related("agency").order_by("-valid_from", "agency__path")
+
+
+def user_delegations(user: User) -> tuple[QuerySet[Delegation], QuerySet[Delegation]]:
+    """(given, received) delegations of a user, newest first (their own profile)."""
+    qs = Delegation.objects.select_related("delegator", "delegate", "agency").order_by("-starts_at")
+    return qs.filter(delegator=user), qs.filter(delegate=user)
+
+
+# --- REST API (added for directory.api; additive) -------------------------------------------------------
+
+
+def positions_visible_to(viewer: Any) -> PositionQuerySet:
+    """Positions, current and past, the viewer may read.
+
+    All of them for a system administrator; otherwise those held in the organisations the viewer belongs to
+    (:func:`member_agency_ids`), those in agencies the viewer administers (an administrator must see what they
+    assign and end), and the viewer's own. Nothing for a non-staff account."""
+    qs = Position.objects.select_related("user", "agency")
+    if not (viewer and viewer.is_authenticated and getattr(viewer, "is_government_staff", False)):
+        return qs.none()
+    admin_ids = admin_agency_ids(viewer)
+    if admin_ids is None:
+        return qs
+    return qs.filter(Q(agency_id__in=member_agency_ids(viewer) | admin_ids) | Q(user=viewer))
+
+
+def people_with_visible_positions(viewer: Any) -> QuerySet[User]:
+    """:func:`people_visible_to`, each person carrying ``visible_positions``: their current positions that the
+    viewer may read (:func:`positions_visible_to`), never their posts in other organisations."""
+    positions = positions_visible_to(viewer).active().order_by("agency__path", "role")
+    return people_visible_to(viewer).prefetch_related(
+        Prefetch("positions", queryset=positions, to_attr="visible_positions")
+    )
+
+
+def delegations_received(user: User, at: dt.datetime | None = None) -> QuerySet[Delegation]:
+    """Delegations the user may act under now (not revoked, inside their window)."""
+    return (
+        Delegation.objects.active(at)
+        .filter(delegate=user)
+        .select_related("delegator", "delegate", "agency")
+        .order_by("ends_at")
+    )
+
+
+def otp_enabled(user: Any) -> bool:
+    """Whether the user has a confirmed two-factor (TOTP) device."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return (
+        bool(getattr(user, "pk", None))
+        and TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
+    )

@@ -18,8 +18,18 @@ from egov.directory.models import Agency, CitizenProfile, Delegation, Position, 
 from egov.directory.validators import normalise_phone
 
 AGENCY_EDITABLE = (
-    "kind", "name", "short_name", "address", "phone", "email", "website", "code_qcvn102", "code_qd20",
-    "admin_unit_code", "valid_from", "valid_to",
+    "kind",
+    "name",
+    "short_name",
+    "address",
+    "phone",
+    "email",
+    "website",
+    "code_qcvn102",
+    "code_qd20",
+    "admin_unit_code",
+    "valid_from",
+    "valid_to",
 )
 
 
@@ -45,7 +55,9 @@ def _full_clean(instance: Any, exclude: list[str] | None = None) -> None:
 
 
 @transaction.atomic
-def create_agency(*, actor: Any, parent: Agency | None = None, external_key: str | None = None, **fields: Any) -> Agency:
+def create_agency(
+    *, actor: Any, parent: Agency | None = None, external_key: str | None = None, **fields: Any
+) -> Agency:
     _require_manage(actor, parent)
     unknown = set(fields) - set(AGENCY_EDITABLE)
     if unknown:
@@ -57,7 +69,9 @@ def create_agency(*, actor: Any, parent: Agency | None = None, external_key: str
     agency.save()
     _set_path(agency)
     agency.save(update_fields=["path", "depth"])
-    record("directory.agency.create", actor=actor, agency=parent or agency, target=agency, after=snapshot(agency))
+    record(
+        "directory.agency.create", actor=actor, agency=parent or agency, target=agency, after=snapshot(agency)
+    )
     return agency
 
 
@@ -78,8 +92,14 @@ def update_agency(*, actor: Any, agency: Agency, **changes: Any) -> Agency:
         setattr(agency, key, value)
     _full_clean(agency)
     agency.save()
-    record("directory.agency.update", actor=actor, agency=agency, target=agency, before=before,
-           after=snapshot(agency, changed.keys()))
+    record(
+        "directory.agency.update",
+        actor=actor,
+        agency=agency,
+        target=agency,
+        before=before,
+        after=snapshot(agency, changed.keys()),
+    )
     return agency
 
 
@@ -95,11 +115,17 @@ def move_agency(*, actor: Any, agency: Agency, new_parent: Agency | None) -> Age
     _set_path(agency)
     agency.save(update_fields=["parent", "path", "depth", "updated_at"])
     for child in Agency.objects.filter(path__startswith=old_path).exclude(pk=agency.pk).order_by("depth"):
-        child.path = agency.path + child.path[len(old_path):]
+        child.path = agency.path + child.path[len(old_path) :]
         child.depth = child.path.count("/") - 2
         child.save(update_fields=["path", "depth"])
-    record("directory.agency.move", actor=actor, agency=agency, target=agency, before=before,
-           after={"parent_id": agency.parent_id, "path": agency.path})
+    record(
+        "directory.agency.move",
+        actor=actor,
+        agency=agency,
+        target=agency,
+        before=before,
+        after={"parent_id": agency.parent_id, "path": agency.path},
+    )
     return agency
 
 
@@ -118,8 +144,13 @@ def merge_agencies(
     for old in predecessors:
         close_agency(actor=actor, agency=old, last_day=effective - dt.timedelta(days=1))
     successor.predecessors.add(*predecessors)
-    record("directory.agency.merge", actor=actor, agency=successor, target=successor,
-           after={"predecessors": sorted(a.pk for a in predecessors), "effective": effective})
+    record(
+        "directory.agency.merge",
+        actor=actor,
+        agency=successor,
+        target=successor,
+        after={"predecessors": sorted(a.pk for a in predecessors), "effective": effective},
+    )
     return successor
 
 
@@ -134,7 +165,13 @@ def close_agency(*, actor: Any, agency: Agency, last_day: dt.date) -> Agency:
 
 @transaction.atomic
 def create_staff_user(
-    *, actor: Any, username: str, full_name: str, email: str = "", phone: str = "", password: str | None = None,
+    *,
+    actor: Any,
+    username: str,
+    full_name: str,
+    email: str = "",
+    phone: str = "",
+    password: str | None = None,
     is_superuser: bool = False,
 ) -> User:
     if actor is not None:
@@ -142,9 +179,13 @@ def create_staff_user(
         if admin_ids is not None and (is_superuser or not admin_ids):
             raise PermissionDenied(_("Bạn không có quyền tạo tài khoản cán bộ."))
     user = User(
-        username=username.strip(), full_name=full_name.strip(), email=email.strip().lower(),
-        phone=normalise_phone(phone) if phone else "", kind=User.Kind.STAFF,
-        is_staff=is_superuser, is_superuser=is_superuser,
+        username=username.strip(),
+        full_name=full_name.strip(),
+        email=email.strip().lower(),
+        phone=normalise_phone(phone) if phone else "",
+        kind=User.Kind.STAFF,
+        is_staff=is_superuser,
+        is_superuser=is_superuser,
     )
     if password:
         from django.contrib.auth.password_validation import validate_password
@@ -155,14 +196,24 @@ def create_staff_user(
         user.set_unusable_password()
     _full_clean(user, exclude=["password"])
     user.save()
-    record("directory.user.create", actor=actor, target=user,
-           after=snapshot(user, ["username", "full_name", "email", "phone", "kind", "is_superuser"]))
+    record(
+        "directory.user.create",
+        actor=actor,
+        target=user,
+        after=snapshot(user, ["username", "full_name", "email", "phone", "kind", "is_superuser"]),
+    )
     return user
 
 
 @transaction.atomic
 def assign_position(
-    *, actor: Any, user: User, agency: Agency, role: str, title: str = "", valid_from: dt.date | None = None,
+    *,
+    actor: Any,
+    user: User,
+    agency: Agency,
+    role: str,
+    title: str = "",
+    valid_from: dt.date | None = None,
     valid_to: dt.date | None = None,
 ) -> Position:
     _require_manage(actor, agency)
@@ -170,12 +221,20 @@ def assign_position(
         raise PermissionDenied(_("Chỉ quản trị hệ thống được giao vai trò quản trị hệ thống."))
     if user.kind != User.Kind.STAFF:
         raise ValidationError({"user": _("Chỉ tài khoản cán bộ mới được giao chức vụ.")})
-    position = Position(user=user, agency=agency, role=role, title=title,
-                        valid_from=valid_from or timezone.localdate(), valid_to=valid_to)
+    position = Position(
+        user=user,
+        agency=agency,
+        role=role,
+        title=title,
+        valid_from=valid_from or timezone.localdate(),
+        valid_to=valid_to,
+    )
     _full_clean(position)
     if valid_to and valid_to < position.valid_from:
         raise ValidationError({"valid_to": _("Ngày kết thúc phải sau ngày bắt đầu.")})
-    duplicate = Position.objects.active(position.valid_from).filter(user=user, agency=agency, role=role).exists()
+    duplicate = (
+        Position.objects.active(position.valid_from).filter(user=user, agency=agency, role=role).exists()
+    )
     if duplicate:
         raise ValidationError({"role": _("Người này đã giữ vai trò đó tại cơ quan này.")})
     position.save()
@@ -196,20 +255,35 @@ def end_position(*, actor: Any, position: Position, last_day: dt.date | None = N
     before = snapshot(position, ["valid_to"])
     position.valid_to = last_day
     position.save(update_fields=["valid_to"])
-    record("directory.position.end", actor=actor, agency=position.agency, target=position, before=before,
-           after=snapshot(position, ["valid_to"]))
+    record(
+        "directory.position.end",
+        actor=actor,
+        agency=position.agency,
+        target=position,
+        before=before,
+        after=snapshot(position, ["valid_to"]),
+    )
     return position
 
 
 @transaction.atomic
 def create_delegation(
-    *, actor: Any, delegator: User, delegate: User, agency: Agency, role: str, starts_at: dt.datetime,
-    ends_at: dt.datetime, reason: str,
+    *,
+    actor: Any,
+    delegator: User,
+    delegate: User,
+    agency: Agency,
+    role: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    reason: str,
 ) -> Delegation:
     """Ủy quyền: only the holder of the role (or an administrator of the agency) may delegate it."""
-    holds = Position.objects.active(timezone.localtime(starts_at).date()).filter(
-        user=delegator, agency=agency, role=role
-    ).exists()
+    holds = (
+        Position.objects.active(timezone.localtime(starts_at).date())
+        .filter(user=delegator, agency=agency, role=role)
+        .exists()
+    )
     if not holds:
         raise ValidationError({"role": _("Người ủy quyền không giữ vai trò này tại cơ quan.")})
     if actor is not None and actor.pk != delegator.pk and not selectors.can_manage_agency(actor, agency):
@@ -218,34 +292,60 @@ def create_delegation(
         raise ValidationError({"delegate": _("Người được ủy quyền phải là cán bộ.")})
     if role == Role.SYSTEM_ADMIN:
         raise ValidationError({"role": _("Không được ủy quyền vai trò quản trị hệ thống.")})
-    delegation = Delegation(delegator=delegator, delegate=delegate, agency=agency, role=role,
-                            starts_at=starts_at, ends_at=ends_at, reason=reason.strip())
+    delegation = Delegation(
+        delegator=delegator,
+        delegate=delegate,
+        agency=agency,
+        role=role,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=reason.strip(),
+    )
     _full_clean(delegation)
     delegation.save()
-    record("directory.delegation.create", actor=actor, agency=agency, target=delegation, after=snapshot(delegation))
+    record(
+        "directory.delegation.create",
+        actor=actor,
+        agency=agency,
+        target=delegation,
+        after=snapshot(delegation),
+    )
     return delegation
 
 
 @transaction.atomic
 def revoke_delegation(*, actor: Any, delegation: Delegation) -> Delegation:
     delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
-    if actor is not None and actor.pk != delegation.delegator_id and not selectors.can_manage_agency(
-        actor, delegation.agency
+    if (
+        actor is not None
+        and actor.pk != delegation.delegator_id
+        and not selectors.can_manage_agency(actor, delegation.agency)
     ):
         raise PermissionDenied(_("Bạn không có quyền thu hồi ủy quyền này."))
     if delegation.revoked_at:
         return delegation
     delegation.revoked_at = timezone.now()
     delegation.save(update_fields=["revoked_at"])
-    record("directory.delegation.revoke", actor=actor, agency=delegation.agency, target=delegation,
-           after=snapshot(delegation, ["revoked_at"]))
+    record(
+        "directory.delegation.revoke",
+        actor=actor,
+        agency=delegation.agency,
+        target=delegation,
+        after=snapshot(delegation, ["revoked_at"]),
+    )
     return delegation
 
 
 @transaction.atomic
 def register_citizen(
-    *, full_name: str, identity_number: str, password: str, phone: str = "", email: str = "",
-    date_of_birth: dt.date | None = None, address: str = "",
+    *,
+    full_name: str,
+    identity_number: str,
+    password: str,
+    phone: str = "",
+    email: str = "",
+    date_of_birth: dt.date | None = None,
+    address: str = "",
 ) -> User:
     """Công dân đăng ký tài khoản: phone or e-mail is the login; CCCD identifies the person."""
     phone = normalise_phone(phone) if phone else ""
@@ -260,17 +360,111 @@ def register_citizen(
         errors["identity_number"] = _("Số CCCD này đã có tài khoản.")
     if errors:
         raise ValidationError(errors)
-    user = User(username=username, full_name=full_name.strip(), email=email, phone=phone, kind=User.Kind.CITIZEN)
+    user = User(
+        username=username, full_name=full_name.strip(), email=email, phone=phone, kind=User.Kind.CITIZEN
+    )
     from django.contrib.auth.password_validation import validate_password
 
     validate_password(password, user)
     user.set_password(password)
     _full_clean(user, exclude=["password"])
-    profile = CitizenProfile(user=user, identity_number=identity_number, date_of_birth=date_of_birth, address=address)
+    profile = CitizenProfile(
+        user=user, identity_number=identity_number, date_of_birth=date_of_birth, address=address
+    )
     _full_clean(profile, exclude=["user"])
     user.save()
     profile.user = user
     profile.save()
-    record("directory.citizen.register", actor=user, target=user,
-           after={"username": username, "full_name": user.full_name, "identity_number": identity_number})
+    record(
+        "directory.citizen.register",
+        actor=user,
+        target=user,
+        after={"username": username, "full_name": user.full_name, "identity_number": identity_number},
+    )
     return user
+
+
+# --- Two-factor authentication (TOTP, django-otp) (added for the staff web interface; additive) ----------
+
+
+def _totp_token_ok(device: Any, token: str) -> bool:
+    """Checks a 6-digit code against a TOTP device. Runs outside the caller's transaction on purpose: a wrong
+    code increments django-otp's throttle counter, which must stay counted when the service then fails."""
+    token = "".join(str(token).split())
+    return token.isdigit() and len(token) == device.digits and bool(device.verify_token(token))
+
+
+def start_totp_enrolment(*, actor: User) -> Any:
+    """Creates the user's pending (unconfirmed) TOTP device, or returns the pending one."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not getattr(actor, "is_government_staff", False):
+        raise PermissionDenied(_("Chỉ tài khoản cán bộ mới dùng được xác thực hai lớp."))
+    with transaction.atomic():
+        if TOTPDevice.objects.filter(user=actor, confirmed=True).exists():
+            raise ValidationError(_("Tài khoản đã bật xác thực hai lớp."))
+        device = TOTPDevice.objects.filter(user=actor, confirmed=False).order_by("pk").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=actor, name="egov", confirmed=False)
+            record("directory.otp.enrol", actor=actor, target=device, after={"user_id": actor.pk})
+    return device
+
+
+def confirm_totp_device(*, actor: User, device: Any, token: str) -> Any:
+    """Turns two-factor authentication on once the user proves the authenticator app shows the right code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if device.user_id != actor.pk:
+        raise PermissionDenied(_("Thiết bị xác thực không thuộc tài khoản này."))
+    if device.confirmed:
+        return device
+    if not _totp_token_ok(device, token):
+        raise ValidationError({"token": _("Mã xác thực không đúng hoặc đã hết hạn.")})
+    with transaction.atomic():
+        device = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=actor, confirmed=False).delete()
+        record(
+            "directory.otp.confirm",
+            actor=actor,
+            target=device,
+            after={"user_id": actor.pk, "confirmed": True},
+        )
+    return device
+
+
+def disable_totp(*, actor: User, token: str) -> None:
+    """Turns two-factor authentication off; the user must give a current code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    devices = list(TOTPDevice.objects.filter(user=actor, confirmed=True))
+    if not devices:
+        raise ValidationError(_("Tài khoản chưa bật xác thực hai lớp."))
+    if not any(_totp_token_ok(d, token) for d in devices):
+        raise ValidationError({"token": _("Mã xác thực không đúng hoặc đã hết hạn.")})
+    with transaction.atomic():
+        ids = sorted(d.pk for d in devices)
+        TOTPDevice.objects.filter(user=actor).delete()
+        record("directory.otp.disable", actor=actor, target=actor, after={"removed_devices": ids})
+
+
+@transaction.atomic
+def add_predecessors(*, actor: Any, agency: Agency, predecessors: list[Agency]) -> list[Agency]:
+    """Record that ``agency`` succeeds ``predecessors`` (e.g. units of two imported models); returns the
+    links that were missing and are now added (none: nothing written)."""
+    _require_manage(actor, agency)
+    existing = set(agency.predecessors.values_list("pk", flat=True))
+    new = [p for p in predecessors if p.pk not in existing and p.pk != agency.pk]
+    if not new:
+        return []
+    agency.predecessors.add(*new)
+    record(
+        "directory.agency.predecessors",
+        actor=actor,
+        agency=agency,
+        target=agency,
+        before={"predecessors": sorted(existing)},
+        after={"predecessors": sorted(existing | {p.pk for p in new})},
+    )
+    return new

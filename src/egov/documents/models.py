@@ -405,3 +405,39 @@ class DocumentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} @ {self.at:%d/%m/%Y %H:%M}"
+
+
+class OutgoingRecipient(models.Model):
+    """Nơi nhận of an outgoing document, with what became of it: delivered directly to an agency inside egov,
+    or sent through the exchange axis, and the latest status the recipient reported (edXML 01–06, 02)."""
+
+    class Channel(models.TextChoices):
+        INTERNAL = "internal", _("Trong hệ thống")
+        EXCHANGE = "exchange", _("Trục liên thông")
+
+    document = models.ForeignKey(OutgoingDocument, on_delete=models.CASCADE, related_name="recipients")
+    agency = models.ForeignKey(
+        "directory.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organ_id = models.CharField(_("mã định danh"), max_length=64, blank=True)
+    name = models.CharField(_("tên cơ quan nhận"), max_length=255)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    incoming = models.ForeignKey(
+        IncomingDocument, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status_code = models.CharField(_("trạng thái"), max_length=2, blank=True)
+    status_description = models.CharField(max_length=500, blank=True)
+    status_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["document", "agency"],
+                condition=Q(agency__isnull=False),
+                name="recipient_once_per_document",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,49 +1,12 @@
-"""The document types of Nghị định 30/2020 (Điều 7) with the abbreviations of Phụ lục III."""
+"""Seed the document types of Nghị định 30/2020 (Điều 7, Phụ lục III)."""
 
 from django.db import migrations
 
-TYPES = [
-    ("nghi-quyet", "Nghị quyết", "NQ"),
-    ("quyet-dinh", "Quyết định", "QĐ"),
-    ("chi-thi", "Chỉ thị", "CT"),
-    ("quy-che", "Quy chế", "QC"),
-    ("quy-dinh", "Quy định", "QyĐ"),
-    ("thong-cao", "Thông cáo", "TC"),
-    ("thong-bao", "Thông báo", "TB"),
-    ("huong-dan", "Hướng dẫn", "HD"),
-    ("chuong-trinh", "Chương trình", "CTr"),
-    ("ke-hoach", "Kế hoạch", "KH"),
-    ("phuong-an", "Phương án", "PA"),
-    ("de-an", "Đề án", "ĐA"),
-    ("du-an", "Dự án", "DA"),
-    ("bao-cao", "Báo cáo", "BC"),
-    ("bien-ban", "Biên bản", "BB"),
-    ("to-trinh", "Tờ trình", "TTr"),
-    ("hop-dong", "Hợp đồng", "HĐ"),
-    ("cong-van", "Công văn", ""),
-    ("cong-dien", "Công điện", "CĐ"),
-    ("ban-ghi-nho", "Bản ghi nhớ", "BGN"),
-    ("ban-thoa-thuan", "Bản thỏa thuận", "BTT"),
-    ("giay-uy-quyen", "Giấy ủy quyền", "GUQ"),
-    ("giay-moi", "Giấy mời", "GM"),
-    ("giay-gioi-thieu", "Giấy giới thiệu", "GGT"),
-    ("giay-nghi-phep", "Giấy nghỉ phép", "GNP"),
-    ("phieu-gui", "Phiếu gửi", "PG"),
-    ("phieu-chuyen", "Phiếu chuyển", "PC"),
-    ("phieu-bao", "Phiếu báo", "PB"),
-    ("thu-cong", "Thư công", ""),
-    ("ban-sao-y", "Bản sao y", "SY"),
-    ("ban-trich-sao", "Bản trích sao", "TrS"),
-    ("ban-sao-luc", "Bản sao lục", "SL"),
-]
+from egov.documents.doctypes import ensure_document_types
 
 
 def forwards(apps, schema_editor):
-    DocumentType = apps.get_model("documents", "DocumentType")
-    for order, (code, name, abbreviation) in enumerate(TYPES, start=1):
-        DocumentType.objects.update_or_create(
-            code=code, defaults={"name": name, "abbreviation": abbreviation, "ordering": order}
-        )
+    ensure_document_types(apps.get_model("documents", "DocumentType"))
 
 
 class Migration(migrations.Migration):

@@ -7,6 +7,7 @@ import pytest
 from egov.directory.models import Role
 from egov.directory.tests.fixtures import make_staff
 from egov.documents import services
+from egov.documents.doctypes import ensure_document_types
 from egov.documents.models import DocumentType
 
 
@@ -18,12 +19,17 @@ def registers(tree):
 
 
 @pytest.fixture
-def qd(db):
+def doctypes(db):
+    ensure_document_types()  # transactional tests flush the rows the data migration created
+
+
+@pytest.fixture
+def qd(doctypes):
     return DocumentType.objects.get(code="quyet-dinh")
 
 
 @pytest.fixture
-def cv(db):
+def cv(doctypes):
     return DocumentType.objects.get(code="cong-van")
 
 

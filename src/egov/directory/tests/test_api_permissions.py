@@ -1,0 +1,514 @@
+"""Permission sweep over EVERY route under /api/v1/, found from the URL resolver.
+
+Agency B is ``tree.department`` (with its internal unit); the intruder is ``foreign_staff``, an agency
+administrator of another province. Each route under /api/v1/ must appear in ``ROUTES`` (with an
+expectation for every HTTP method it allows) or in ``PUBLIC`` (with the reason it holds nothing of another
+agency); otherwise the sweep fails, so a new endpoint cannot be added without deciding who may call it.
+
+For every route and every method it allows, the foreign staff member gets:
+
+* on anything belonging to B (members, people, positions, delegations): 403 or 404;
+* on the agency directory itself (names and codes, public to all staff by design): reads succeed, and every
+  write (update, create a child, close) is refused with 403 or 404;
+* on lists: 200, and none of B's people, positions or delegations in the results, whatever the filters;
+
+and after each call nothing in the database has changed (audit row count included). Methods a route does not
+allow answer 405, also without changes. Anonymous callers get 401 and citizens 403 everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from egov.audit.models import AuditEntry
+from egov.directory import selectors, services
+from egov.directory.models import Agency, Delegation, Position, Role, User
+from egov.directory.tests.fixtures import PASSWORD, Tree
+
+API_PREFIX = "api/v1/"
+ALL_METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
+DENIED = (403, 404)
+
+
+# --- What belongs to agency B ---------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    tree: Tree
+    foreign: User
+    b_people: set[int]
+    b_positions: set[int]
+    b_delegations: set[int]
+    b_agencies: set[int]  # B and its internal units
+    person: User  # a member of B
+    position: Position  # a position in B
+    delegation: Delegation  # a delegation in B
+    leader: User  # B's leader (delegator of ``delegation``)
+
+
+@pytest.fixture
+def world(
+    tree: Tree, clerk: User, leader: User, specialist: User, agency_admin: User, foreign_staff: User
+) -> World:
+    now = timezone.now()
+    delegation = services.create_delegation(
+        actor=None, delegator=leader, delegate=clerk, agency=tree.department, role=Role.LEADER,
+        starts_at=now - dt.timedelta(hours=1), ends_at=now + dt.timedelta(days=3), reason="Đi công tác",
+    )  # fmt: skip
+    past = services.create_delegation(
+        actor=None, delegator=leader, delegate=specialist, agency=tree.department, role=Role.LEADER,
+        starts_at=now, ends_at=now + dt.timedelta(days=1), reason="Nghỉ phép",
+    )  # fmt: skip
+    services.revoke_delegation(actor=None, delegation=past)
+    ended = services.assign_position(
+        actor=None, user=specialist, agency=tree.department, role=Role.CLERK, valid_from=dt.date(2025, 1, 1)
+    )
+    services.end_position(actor=None, position=ended, last_day=dt.date(2025, 12, 31))
+    b_agencies = selectors.unit_closure(tree.department)
+    b_positions = set(Position.objects.filter(agency_id__in=b_agencies).values_list("pk", flat=True))
+    return World(
+        tree=tree,
+        foreign=foreign_staff,
+        b_people={clerk.pk, leader.pk, specialist.pk, agency_admin.pk},
+        b_positions=b_positions,
+        b_delegations={delegation.pk, past.pk},
+        b_agencies=b_agencies,
+        person=clerk,
+        position=Position.objects.get(user=clerk, agency=tree.department),
+        delegation=delegation,
+        leader=leader,
+    )
+
+
+# --- Expectations ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deny:
+    """Refused (403/404), nothing changed. ``body`` is a request that would be valid if it were allowed."""
+
+    body: Callable[[World], dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True)
+class Read:
+    """Allowed: the agency directory is public to all staff. ``must_include`` is in the response."""
+
+    must_include: Callable[[World], int] | None = None
+
+
+@dataclass(frozen=True)
+class ListWithout:
+    """200, and no row of B: ``forbidden(world)`` gives B's ids; ``queries`` are extra filters to try."""
+
+    forbidden: Callable[[World], set[int]]
+    queries: Callable[[World], list[dict[str, Any]]] = lambda w: [{}]
+    row_agency: str | None = None  # a field holding an agency id that must never be one of B's
+
+
+@dataclass(frozen=True)
+class NotAgencyScoped:
+    """A write that addresses no agency's object (reason given); covered by its own tests."""
+
+    reason: str
+
+
+Expectation = Deny | Read | ListWithout | NotAgencyScoped
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    methods: dict[str, Expectation]
+    kwargs: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+
+
+def b_agency(w: World) -> dict[str, Any]:
+    return {"pk": w.tree.department.pk}
+
+
+def _window() -> tuple[str, str]:
+    now = timezone.now()
+    return (now - dt.timedelta(hours=1)).isoformat(), (now + dt.timedelta(days=1)).isoformat()
+
+
+def _delegation_in_b(w: World) -> dict[str, Any]:
+    starts, ends = _window()
+    return {
+        "delegator": w.leader.pk,
+        "delegate": w.foreign.pk,
+        "agency": w.tree.department.pk,
+        "role": "leader",
+        "starts_at": starts,
+        "ends_at": ends,
+        "reason": "Chiếm quyền",
+    }
+
+
+ROUTES: dict[str, RouteSpec] = {
+    # The directory: readable by all staff, changes refused.
+    "directory-api:agency-list": RouteSpec(
+        {
+            "get": Read(must_include=lambda w: w.tree.department.pk),
+            "head": Read(),
+            "post": Deny(body=lambda w: {"parent": w.tree.department.pk, "kind": "unit", "name": "Phòng lạ"}),
+        }
+    ),
+    "directory-api:agency-detail": RouteSpec(
+        {
+            "get": Read(must_include=lambda w: w.tree.department.pk),
+            "head": Read(),
+            "patch": Deny(body=lambda w: {"name": "Đã bị sửa", "code_qcvn102": "000.00.09.H99"}),
+        },
+        kwargs=b_agency,
+    ),
+    "directory-api:agency-children": RouteSpec(
+        {
+            "get": Read(must_include=lambda w: w.tree.unit.pk),
+            "head": Read(),
+            "post": Deny(body=lambda w: {"kind": "unit", "name": "Phòng lạ"}),
+        },
+        kwargs=b_agency,
+    ),
+    "directory-api:agency-close": RouteSpec(
+        {
+            "post": Deny(body=lambda w: {"last_day": timezone.localdate().isoformat()}),
+        },
+        kwargs=b_agency,
+    ),
+    # B's own objects.
+    "directory-api:agency-members": RouteSpec({"get": Deny(), "head": Deny()}, kwargs=b_agency),
+    "directory-api:person-list": RouteSpec(
+        {
+            "get": ListWithout(forbidden=lambda w: w.b_people),
+            "head": ListWithout(forbidden=lambda w: w.b_people),
+            "post": NotAgencyScoped(
+                "creates an account with no position; any agency administrator may "
+                "(test_api.py::test_agency_admin_creates_staff_account)"
+            ),
+        }
+    ),
+    "directory-api:person-detail": RouteSpec(
+        {"get": Deny(), "head": Deny()}, kwargs=lambda w: {"pk": w.person.pk}
+    ),
+    "directory-api:position-list": RouteSpec(
+        {
+            "get": ListWithout(
+                forbidden=lambda w: w.b_positions,
+                row_agency="agency",
+                queries=lambda w: [
+                    {},
+                    {"include_past": "true"},
+                    {"agency": w.tree.department.pk, "include_past": "true"},
+                    {"agency": w.tree.unit.pk},
+                    {"user": w.person.pk, "include_past": "true"},
+                ],
+            ),
+            "head": ListWithout(forbidden=lambda w: w.b_positions),
+            # Making oneself administrator of B.
+            "post": Deny(
+                body=lambda w: {"user": w.foreign.pk, "agency": w.tree.department.pk, "role": "agency_admin"}
+            ),
+        }
+    ),
+    "directory-api:position-detail": RouteSpec(
+        {"get": Deny(), "head": Deny()}, kwargs=lambda w: {"pk": w.position.pk}
+    ),
+    "directory-api:position-end": RouteSpec(
+        {"post": Deny(body=lambda w: {})}, kwargs=lambda w: {"pk": w.position.pk}
+    ),
+    "directory-api:delegation-list": RouteSpec(
+        {
+            "get": ListWithout(
+                forbidden=lambda w: w.b_delegations,
+                row_agency="agency",
+                queries=lambda w: [
+                    {},
+                    {"agency": w.tree.department.pk},
+                    {"active": "true"},
+                    {"active": "false"},
+                ],
+            ),
+            "head": ListWithout(forbidden=lambda w: w.b_delegations),
+            "post": Deny(body=_delegation_in_b),
+        }
+    ),
+    "directory-api:delegation-detail": RouteSpec(
+        {"get": Deny(), "head": Deny()}, kwargs=lambda w: {"pk": w.delegation.pk}
+    ),
+    "directory-api:delegation-revoke": RouteSpec(
+        {"post": Deny(body=lambda w: {})}, kwargs=lambda w: {"pk": w.delegation.pk}
+    ),
+}
+
+# Routes holding nothing of any agency but the caller's own: still checked for 401/403 to outsiders.
+PUBLIC: dict[str, str] = {
+    "directory-api:me": "the caller's own account, positions and delegations",
+}
+
+
+# --- The routes, from the resolver ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    methods: frozenset[str]
+    kwargs: tuple[str, ...]
+
+
+def _walk(
+    patterns: list[Any], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, URLPattern, str]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = ":".join(filter(None, [namespace, p.namespace or ""]))
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        else:
+            yield prefix + str(p.pattern), p, namespace
+
+
+def allowed_methods(callback: Any) -> frozenset[str]:
+    """The HTTP methods the view answers with anything but 405 (DRF views only)."""
+    view_class = getattr(callback, "cls", None)
+    assert view_class is not None, f"{callback} is not a DRF view: add it to the sweep by hand"
+    actions = getattr(callback, "actions", None)
+    if actions is not None:  # a ViewSet route: the router's method → action map
+        methods = set(actions)
+    else:
+        methods = {m for m in view_class.http_method_names if hasattr(view_class, m) and m != "options"}
+    methods &= set(view_class.http_method_names)
+    if "get" in methods:
+        methods.add("head")
+    if view_class.metadata_class is not None and "options" in view_class.http_method_names:
+        methods.add("options")
+    return frozenset(methods)
+
+
+def api_routes() -> list[Route]:
+    routes = []
+    for pattern, url, namespace in _walk(get_resolver().url_patterns):
+        if not pattern.startswith(API_PREFIX):
+            continue
+        assert url.name, f"route {pattern} has no name: the sweep cannot address it"
+        name = f"{namespace}:{url.name}" if namespace else url.name
+        routes.append(
+            Route(name, pattern, allowed_methods(url.callback), tuple(url.pattern.regex.groupindex))
+        )
+    return routes
+
+
+# --- Helpers --------------------------------------------------------------------------------------------
+
+
+def client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        token, _created = Token.objects.get_or_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    return client
+
+
+AGENCY_STATE = ("pk", "parent_id", "kind", "name", "short_name", "code_qcvn102", "code_qd20", "valid_from",
+                "valid_to", "path", "updated_at")  # fmt: skip
+POSITION_STATE = ("pk", "user_id", "agency_id", "role", "title", "valid_from", "valid_to")
+DELEGATION_STATE = (
+    "pk",
+    "delegator_id",
+    "delegate_id",
+    "agency_id",
+    "role",
+    "starts_at",
+    "ends_at",
+    "revoked_at",
+)
+USER_STATE = ("pk", "username", "full_name", "is_active", "is_staff", "is_superuser", "password")
+
+
+def database_state() -> tuple[Any, ...]:
+    """Everything a directory write could change (the audit row count first)."""
+    return (
+        AuditEntry.objects.count(),
+        list(Agency.objects.order_by("pk").values_list(*AGENCY_STATE)),
+        list(Position.objects.order_by("pk").values_list(*POSITION_STATE)),
+        list(Delegation.objects.order_by("pk").values_list(*DELEGATION_STATE)),
+        list(User.objects.order_by("pk").values_list(*USER_STATE)),
+    )
+
+
+def call(client: APIClient, method: str, url: str, body: dict[str, Any] | None = None,
+         query: dict[str, Any] | None = None) -> Any:  # fmt: skip
+    if method in ("get", "head"):
+        return getattr(client, method)(url, query or {})
+    return getattr(client, method)(url, body if body is not None else {}, format="json")
+
+
+def _ids_in(data: Any) -> set[int]:
+    if "results" in data:
+        return {row["id"] for row in data["results"]}
+    return {data["id"]}
+
+
+def resolve_url(route: Route, world: World) -> str:
+    spec = ROUTES.get(route.name)
+    kwargs = spec.kwargs(world) if spec else {}
+    missing = set(route.kwargs) - set(kwargs)
+    assert not missing, f"{route.name}: the sweep does not know how to fill {sorted(missing)}"
+    return reverse(route.name, kwargs=kwargs)
+
+
+# --- The sweep ------------------------------------------------------------------------------------------
+
+
+def test_every_api_route_is_classified() -> None:
+    routes = api_routes()
+    assert len(routes) >= len(ROUTES) + len(PUBLIC) > 10  # the resolver walk found the API
+    problems = []
+    for route in routes:
+        if route.name in PUBLIC:
+            continue
+        spec = ROUTES.get(route.name)
+        if spec is None:
+            problems.append(f"{route.pattern} ({route.name}) is in neither ROUTES nor PUBLIC")
+            continue
+        unlisted = route.methods - set(spec.methods)
+        if unlisted:
+            problems.append(f"{route.name}: no expectation for {sorted(unlisted)}")
+        stale = set(spec.methods) - route.methods
+        if stale:
+            problems.append(f"{route.name}: expectations for methods it does not allow: {sorted(stale)}")
+    known = {r.name for r in routes}
+    problems += [f"{name} is listed but is no route" for name in (set(ROUTES) | set(PUBLIC)) - known]
+    assert not problems, "\n".join(problems)
+
+
+def test_foreign_staff_sweep(world: World) -> None:
+    client = client_for(world.foreign)
+    failures: list[str] = []
+    checked = 0
+    for route in api_routes():
+        url = resolve_url(route, world)
+        spec = ROUTES.get(route.name)
+        for method in ALL_METHODS:
+            expectation: Expectation | None = spec.methods.get(method) if spec else None
+            if method not in route.methods:
+                expectation = None
+            elif route.name in PUBLIC:
+                expectation = Read()
+            before = database_state()
+
+            if isinstance(expectation, NotAgencyScoped):
+                continue
+            if expectation is None:  # a method the route does not allow
+                response = call(client, method, url)
+                if response.status_code != 405:
+                    failures.append(f"{method.upper()} {url}: {response.status_code}, expected 405")
+            elif isinstance(expectation, Deny):
+                body = expectation.body(world) if expectation.body else None
+                response = call(client, method, url, body)
+                if response.status_code not in DENIED:
+                    failures.append(f"{method.upper()} {url}: {response.status_code}, expected 403/404")
+            elif isinstance(expectation, Read):
+                response = call(client, method, url)
+                if response.status_code != 200:
+                    failures.append(f"{method.upper()} {url}: {response.status_code}, expected 200")
+                elif method == "get" and expectation.must_include is not None:
+                    found = _ids_in(response.json())
+                    if expectation.must_include(world) not in found:
+                        failures.append(f"GET {url}: the public directory entry is missing")
+            else:
+                for query in expectation.queries(world):
+                    response = call(client, method, url, query=query)
+                    if response.status_code != 200:
+                        failures.append(
+                            f"{method.upper()} {url} {query}: {response.status_code}, expected 200"
+                        )
+                        continue
+                    if method == "head":
+                        continue
+                    page = response.json()
+                    assert page["next"] is None, "the sweep expects one page"
+                    leaked = {row["id"] for row in page["results"]} & expectation.forbidden(world)
+                    if expectation.row_agency:
+                        leaked |= {
+                            row["id"]
+                            for row in page["results"]
+                            if row[expectation.row_agency] in world.b_agencies
+                        }
+                    if leaked:
+                        failures.append(f"GET {url} {query}: shows B's objects {sorted(leaked)}")
+            checked += 1
+            if database_state() != before:
+                failures.append(f"{method.upper()} {url}: the database changed")
+    assert checked > 30
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("who", ["anonymous", "citizen"])
+def test_outsiders_sweep(world: World, who: str) -> None:
+    if who == "citizen":
+        user: User | None = services.register_citizen(
+            full_name="Nguyễn Văn Dân", identity_number="001099012345", password=PASSWORD, phone="0912345678"
+        )
+        expected = 403
+    else:
+        user, expected = None, 401
+    client = client_for(user)
+    failures = []
+    for route in api_routes():
+        url = resolve_url(route, world)
+        for method in sorted(route.methods):
+            spec = ROUTES.get(route.name)
+            expectation = spec.methods.get(method) if spec else None
+            body = expectation.body(world) if isinstance(expectation, Deny) and expectation.body else None
+            before = database_state()
+            response = call(client, method, url, body)
+            if response.status_code != expected:
+                failures.append(f"{method.upper()} {url}: {response.status_code}, expected {expected}")
+            if database_state() != before:
+                failures.append(f"{method.upper()} {url}: the database changed")
+    assert not failures, "\n".join(failures)
+
+
+def test_b_staff_do_see_b(world: World) -> None:
+    """The sweep's objects are real: B's own staff can read what the foreign user could not."""
+    client = client_for(world.person)
+    pk = world.tree.department.pk
+    assert client.get(f"/api/v1/agencies/{pk}/members/").status_code == 200
+    assert client.get(f"/api/v1/people/{world.person.pk}/").status_code == 200
+    assert client.get(f"/api/v1/positions/{world.position.pk}/").status_code == 200
+    assert client.get(f"/api/v1/delegations/{world.delegation.pk}/").status_code == 200
+    people = {row["id"] for row in client.get("/api/v1/people/").json()["results"]}
+    assert world.b_people <= people
+
+
+def test_b_admin_can_do_what_the_foreign_user_could_not(world: World, agency_admin: User) -> None:
+    """The refused writes were refused for the caller, not because the requests were malformed."""
+    client = client_for(agency_admin)
+    pk = world.tree.department.pk
+    create = ROUTES["directory-api:agency-list"].methods["post"]
+    patch = ROUTES["directory-api:agency-detail"].methods["patch"]
+    assert isinstance(create, Deny) and create.body and isinstance(patch, Deny) and patch.body
+    assert client.post("/api/v1/agencies/", create.body(world), format="json").status_code == 201
+    assert client.patch(f"/api/v1/agencies/{pk}/", patch.body(world), format="json").status_code == 200
+    response = client.post(
+        f"/api/v1/agencies/{pk}/children/", {"kind": "unit", "name": "Phòng lạ 2"}, format="json"
+    )
+    assert response.status_code == 201
+    body = _delegation_in_b(world)
+    assert client.post("/api/v1/delegations/", body, format="json").status_code == 201
+    assert client.post(f"/api/v1/delegations/{world.delegation.pk}/revoke/").status_code == 200
+    assert client.post(f"/api/v1/positions/{world.position.pk}/end/", {}, format="json").status_code == 200
+    assert client.post(f"/api/v1/agencies/{pk}/close/", {}, format="json").status_code == 200
+    grant = {"user": world.foreign.pk, "agency": pk, "role": "agency_admin"}
+    assert client.post("/api/v1/positions/", grant, format="json").status_code == 201

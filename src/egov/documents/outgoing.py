@@ -1,0 +1,298 @@
+"""Outgoing documents (văn bản đi): draft → unit review → agency approval → signature → number and issue.
+
+Numbering happens at issue time (Nghị định 30, Điều 15): the clerk's :func:`issue` takes the next number of
+the register for the year and builds the notation — type abbreviation + agency short name (``15/QĐ-UBND``),
+or for a công văn agency short name + drafting unit short name (``12/UBND-VX``) — in the same transaction.
+Recipients inside egov receive the document directly as an incoming document (status 01, waiting for their
+clerk); recipients elsewhere are served by the exchange axis (issue #4), which listens to
+``outgoing_issued``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from egov.audit.services import record, snapshot
+from egov.directory import selectors as directory
+from egov.directory.models import Agency, Role, User
+from egov.documents import storage
+from egov.documents.models import (
+    Attachment,
+    Confidentiality,
+    DocumentEvent,
+    DocumentType,
+    IncomingDocument,
+    OutgoingDocument,
+    OutgoingRecipient,
+    Register,
+    Urgency,
+)
+from egov.documents.numbering import format_number, take_next_number
+from egov.documents.services import default_register, register_incoming
+
+S = OutgoingDocument.Status
+outgoing_issued = Signal()  # kwargs: document (sent after commit)
+
+
+def _event(doc: OutgoingDocument, kind: str, actor: Any, note: str = "", **data: Any) -> None:
+    DocumentEvent.objects.create(
+        outgoing=doc,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        at=timezone.now(),
+        note=note,
+        data=data,
+    )
+
+
+def _locked(doc: OutgoingDocument) -> OutgoingDocument:
+    return (
+        OutgoingDocument.objects.select_for_update()
+        .select_related("agency", "document_type", "drafting_unit")
+        .get(pk=doc.pk)
+    )
+
+
+def _move(doc: OutgoingDocument, allowed: tuple[str, ...], target: str) -> str:
+    if doc.status not in allowed:
+        raise ValidationError(
+            _("Không thể chuyển văn bản từ “%(a)s” sang “%(b)s”.")
+            % {"a": doc.get_status_display(), "b": S(target).label}
+        )
+    before, doc.status = doc.status, target
+    return before
+
+
+def _member(actor: Any, agency: Agency) -> None:
+    if actor is None or directory.is_system_admin(actor):
+        return
+    if agency.pk not in directory.member_agency_ids(actor):
+        raise PermissionDenied(_("Bạn không công tác tại %(a)s.") % {"a": agency})
+
+
+def _role(actor: Any, agency: Agency, *roles: str) -> None:
+    if actor is None or directory.is_system_admin(actor):
+        return
+    if not directory.user_has_role(actor, agency, *roles):
+        raise PermissionDenied(_("Bạn không có vai trò phù hợp tại %(a)s.") % {"a": agency})
+
+
+@transaction.atomic
+def create_draft(
+    *,
+    actor: Any,
+    agency: Agency,
+    document_type: DocumentType,
+    subject: str,
+    drafting_unit: Agency | None = None,
+    signer: User | None = None,
+    signing_authority: str = "",
+    recipients: list[Agency] | None = None,
+    recipients_text: str = "",
+    urgency: int = Urgency.NORMAL,
+    confidentiality: int = Confidentiality.NORMAL,
+    files: list[Any] | None = None,
+) -> OutgoingDocument:
+    _member(actor, agency)
+    errors: dict[str, Any] = {}
+    if not subject.strip():
+        errors["subject"] = _("Cần nhập trích yếu.")
+    if drafting_unit is not None and drafting_unit.pk not in directory.unit_closure(agency):
+        errors["drafting_unit"] = _("Đơn vị soạn thảo phải thuộc cơ quan.")
+    if document_type.is_cong_van and (drafting_unit is None or not drafting_unit.short_name):
+        errors["drafting_unit"] = _("Công văn cần đơn vị soạn thảo có tên viết tắt (ví dụ VX).")
+    if not agency.short_name:
+        errors["agency"] = _("Cơ quan chưa có tên viết tắt để ghi ký hiệu văn bản.")
+    if errors:
+        raise ValidationError(errors)
+    doc = OutgoingDocument(
+        agency=agency,
+        document_type=document_type,
+        subject=subject.strip(),
+        drafting_unit=drafting_unit,
+        signer=signer,
+        signing_authority=signing_authority,
+        recipients_text=recipients_text,
+        urgency=urgency,
+        confidentiality=confidentiality,
+        created_by=actor,
+    )
+    doc.refresh_search_key()
+    doc.full_clean(exclude=["created_by"])
+    doc.save()
+    for recipient in dict.fromkeys(recipients or []):
+        internal = recipient.is_current
+        OutgoingRecipient.objects.create(
+            document=doc,
+            agency=recipient,
+            organ_id=recipient.code_qcvn102 or "",
+            name=recipient.name,
+            channel=OutgoingRecipient.Channel.INTERNAL if internal else OutgoingRecipient.Channel.EXCHANGE,
+        )
+    for upload in files or []:
+        storage.attach(doc, upload, actor=actor)
+    _event(doc, "drafted", actor, recipients=[a.pk for a in recipients or []])
+    record("documents.outgoing.draft", actor=actor, agency=agency, target=doc, after=snapshot(doc))
+    return doc
+
+
+@transaction.atomic
+def submit(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
+    doc = _locked(document)
+    if actor is not None and doc.created_by_id != actor.pk:
+        raise PermissionDenied(_("Chỉ người soạn thảo được trình dự thảo."))
+    if not doc.attachments.filter(role=Attachment.Role.MAIN).exists():
+        raise ValidationError({"files": _("Cần tệp dự thảo (PDF) trước khi trình.")})
+    before = _move(doc, (S.DRAFT,), S.IN_REVIEW)
+    doc.save()
+    _event(doc, "submitted", actor)
+    record(
+        "documents.outgoing.submit",
+        actor=actor,
+        agency=doc.agency,
+        target=doc,
+        before={"status": before},
+        after={"status": doc.status},
+    )
+    return doc
+
+
+@transaction.atomic
+def review(*, actor: Any, document: OutgoingDocument, approve: bool, note: str = "") -> OutgoingDocument:
+    """Lãnh đạo đơn vị soạn thảo cho ý kiến: forward to the agency's leader, or return to the drafter."""
+    doc = _locked(document)
+    _role(actor, doc.drafting_unit or doc.agency, Role.LEADER, Role.DEPUTY_LEADER)
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("Cần ghi lý do trả lại.")})
+    before = _move(doc, (S.IN_REVIEW,), S.PENDING_APPROVAL if approve else S.DRAFT)
+    doc.save()
+    _event(doc, "reviewed" if approve else "returned", actor, note=note.strip())
+    record(
+        "documents.outgoing.review",
+        actor=actor,
+        agency=doc.agency,
+        target=doc,
+        before={"status": before},
+        after={"status": doc.status, "note": note.strip()},
+    )
+    return doc
+
+
+@transaction.atomic
+def approve(
+    *, actor: Any, document: OutgoingDocument, approve: bool = True, note: str = ""
+) -> OutgoingDocument:
+    """Lãnh đạo cơ quan duyệt: approved documents wait for the signer's digital signature."""
+    doc = _locked(document)
+    _role(actor, doc.agency, Role.LEADER, Role.DEPUTY_LEADER)
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("Cần ghi lý do trả lại.")})
+    before = _move(doc, (S.PENDING_APPROVAL,), S.APPROVED if approve else S.DRAFT)
+    if approve and doc.signer is None:
+        doc.signer = actor
+    doc.save()
+    _event(doc, "approved" if approve else "returned", actor, note=note.strip())
+    record(
+        "documents.outgoing.approve",
+        actor=actor,
+        agency=doc.agency,
+        target=doc,
+        before={"status": before},
+        after={"status": doc.status, "signer": doc.signer_id},
+    )
+    return doc
+
+
+def document_id(doc: OutgoingDocument) -> str:
+    """edXML DocumentId: ``<OrganId>,<yyyy/MM/dd>,<Number>/<Notation>``."""
+    organ = doc.agency.code_qcvn102 or str(doc.agency.pk)
+    assert doc.issued_date is not None
+    return f"{organ},{doc.issued_date:%Y/%m/%d},{doc.number_notation}"
+
+
+def build_notation(doc: OutgoingDocument) -> str:
+    agency_short = doc.agency.short_name
+    if doc.document_type.is_cong_van or not doc.document_type.abbreviation:
+        unit = doc.drafting_unit.short_name if doc.drafting_unit else ""
+        return f"{agency_short}-{unit}" if unit else agency_short
+    return f"{doc.document_type.abbreviation}-{agency_short}"
+
+
+@transaction.atomic
+def issue(*, actor: Any, document: OutgoingDocument, register: Register | None = None) -> OutgoingDocument:
+    """Cấp số, đăng ký và phát hành: number, notation and date are given atomically here, then the document
+    is delivered to the recipients inside egov."""
+    doc = _locked(document)
+    _role(actor, doc.agency, Role.CLERK)
+    before = _move(doc, (S.SIGNED, S.APPROVED), S.ISSUED)
+    register = register or default_register(
+        doc.agency, Register.Direction.OUTGOING, secret=doc.confidentiality > Confidentiality.NORMAL
+    )
+    if register.agency_id != doc.agency_id or register.direction != Register.Direction.OUTGOING:
+        raise ValidationError({"register": _("Sổ không thuộc cơ quan hoặc không phải sổ văn bản đi.")})
+    now = timezone.now()
+    doc.register = register
+    doc.number_year = timezone.localtime(now).year
+    doc.number = take_next_number(register, doc.number_year)
+    doc.code_number = format_number(doc.number)
+    doc.code_notation = build_notation(doc)
+    doc.issued_date = timezone.localtime(now).date()
+    doc.issued_at = now
+    if doc.signer is not None:
+        doc.signer_name = doc.signer.get_full_name()
+    doc.refresh_search_key(storage.texts_of(doc))
+    doc.save()
+    delivered = []
+    internal = doc.recipients.select_for_update().filter(
+        channel=OutgoingRecipient.Channel.INTERNAL, incoming=None
+    )
+    for rcpt in internal.select_related("agency"):
+        assert rcpt.agency is not None
+        org = rcpt.agency.organisation()
+        incoming = register_incoming(
+            actor=None,
+            agency=org,
+            document_type=doc.document_type,
+            subject=doc.subject,
+            issuing_agency=doc.agency,
+            code_number=doc.code_number,
+            code_notation=doc.code_notation,
+            issued_date=doc.issued_date,
+            signer_name=doc.signer_name,
+            urgency=doc.urgency,
+            confidentiality=doc.confidentiality,
+            source=IncomingDocument.Source.EXCHANGE,
+            number_now=False,
+            external_id=document_id(doc),
+        )
+        for att in doc.attachments.select_related("file"):
+            Attachment.objects.create(incoming=incoming, file=att.file, role=att.role)
+        rcpt.incoming = incoming
+        rcpt.status_code, rcpt.status_description, rcpt.status_at = "01", "Đã đến", now
+        rcpt.save(update_fields=["incoming", "status_code", "status_description", "status_at"])
+        delivered.append(incoming.pk)
+    _event(doc, "issued", actor, number=doc.number_notation, delivered=delivered)
+    record(
+        "documents.outgoing.issue",
+        actor=actor,
+        agency=doc.agency,
+        target=doc,
+        before={"status": before},
+        after={
+            "status": doc.status,
+            "number": doc.number_notation,
+            "register": register.pk,
+            "delivered": delivered,
+        },
+    )
+    pk = doc.pk
+    transaction.on_commit(
+        lambda: outgoing_issued.send(sender=OutgoingDocument, document=OutgoingDocument.objects.get(pk=pk))
+    )
+    return doc

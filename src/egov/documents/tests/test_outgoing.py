@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from egov.directory.models import Role
+from egov.directory.tests.fixtures import make_staff
+from egov.documents import outgoing, services
+from egov.documents.models import IncomingDocument, OutgoingDocument
+from egov.documents.services import AssignmentSpec
+from egov.documents.tests.conftest import NamedBytes, pdf_bytes
+
+S = OutgoingDocument.Status
+
+
+@pytest.fixture
+def office_staff(registers):
+    services.ensure_default_registers(actor=None, agency=registers.office)
+    return {
+        "clerk": make_staff("vanthu_vp", registers.office, Role.CLERK),
+        "leader": make_staff("chanhvanphong", registers.office, Role.LEADER),
+        "specialist": make_staff("chuyenvien_vp", registers.office, Role.SPECIALIST),
+    }
+
+
+def draft(actor, tree, doc_type, **kw):
+    defaults = {
+        "actor": actor,
+        "agency": tree.department,
+        "document_type": doc_type,
+        "subject": "Về việc cử cán bộ tham gia tập huấn chuyển đổi số",
+        "drafting_unit": tree.unit,
+        "files": [NamedBytes(pdf_bytes(), "du-thao.pdf")],
+    }
+    defaults.update(kw)
+    return outgoing.create_draft(**defaults)
+
+
+def test_full_outgoing_flow_numbers_and_delivers(
+    registers, office_staff, clerk, leader, specialist, cv, qd, django_capture_on_commit_callbacks
+):
+    tree = registers
+    unit_head = make_staff("truongphong", tree.unit, Role.LEADER, title="Trưởng phòng")
+    doc = draft(specialist, tree, cv, recipients=[tree.office, tree.other_province])
+    assert doc.recipients.count() == 2
+    outgoing.submit(actor=specialist, document=doc)
+    with pytest.raises(ValidationError):
+        outgoing.review(actor=unit_head, document=doc, approve=False)  # a return needs a reason
+    outgoing.review(actor=unit_head, document=doc, approve=True, note="Đồng ý trình")
+    with pytest.raises(PermissionDenied):
+        outgoing.approve(actor=specialist, document=doc)
+    doc = outgoing.approve(actor=leader, document=doc)
+    assert doc.status == S.APPROVED and doc.signer == leader
+    with pytest.raises(PermissionDenied):
+        outgoing.issue(actor=specialist, document=doc)
+    with django_capture_on_commit_callbacks(execute=True):
+        doc = outgoing.issue(actor=clerk, document=doc)
+    assert doc.status == S.ISSUED
+    assert doc.number_notation == "01/SNV-TC"  # công văn: agency short name + drafting unit
+    delivered = IncomingDocument.objects.get(agency=tree.office)
+    assert (
+        delivered.status == IncomingDocument.Status.RECEIVED and delivered.issuing_agency == tree.department
+    )
+    assert delivered.code_number == "01" and delivered.code_notation == "SNV-TC"
+    assert delivered.attachments.count() == 1
+    # the recipient's progress shows on the sender's side
+    with django_capture_on_commit_callbacks(execute=True):
+        services.accept_received(actor=office_staff["clerk"], document=delivered)
+        services.assign(
+            actor=office_staff["leader"],
+            document=delivered,
+            direction="Cử chuyên viên",
+            lead=AssignmentSpec("lead", user=office_staff["specialist"]),
+        )
+    rcpt = doc.recipients.get(agency=tree.office)
+    assert rcpt.status_code == "04" and rcpt.incoming == delivered
+
+    second = draft(specialist, tree, qd, drafting_unit=None)
+    for step in (outgoing.submit,):
+        step(actor=specialist, document=second)
+    outgoing.review(actor=leader, document=second, approve=True)
+    outgoing.approve(actor=leader, document=second)
+    second = outgoing.issue(actor=clerk, document=second)
+    assert second.number_notation == "02/QĐ-SNV"  # same register and year: next number
+
+
+def test_bad_drafts_refused(registers, specialist, foreign_staff, cv):
+    with pytest.raises(ValidationError) as err:
+        draft(specialist, registers, cv, drafting_unit=None, subject="")
+    assert {"subject", "drafting_unit"} <= set(err.value.message_dict)
+    with pytest.raises(PermissionDenied):
+        draft(foreign_staff, registers, cv)
+    doc = draft(specialist, registers, cv, files=[])
+    with pytest.raises(ValidationError):
+        outgoing.submit(actor=specialist, document=doc)  # nothing to review yet
+    assert OutgoingDocument.objects.get(pk=doc.pk).status == S.DRAFT
