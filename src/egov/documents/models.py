@@ -13,6 +13,7 @@ Facts from Nghị định 30/2020/NĐ-CP (công tác văn thư):
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +23,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from egov.core.text import fold
+
+_NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
 class DocumentType(models.Model):
@@ -171,7 +174,9 @@ class DocumentMetadata(models.Model):
         return [self.number_notation, self.subject, self.signer_name, str(self.document_type.name)]
 
     def refresh_search_key(self, extra: list[str] | None = None) -> None:
-        self.search_key = fold(" ".join(filter(None, [*self.metadata_text(), *(extra or [])])))
+        # Punctuation becomes spaces so that both databases split "15/QĐ-UBND" into 15, qd, ubnd.
+        text = fold(" ".join(filter(None, [*self.metadata_text(), *(extra or [])])))
+        self.search_key = " ".join(_NON_WORD.split(text)).strip()
 
 
 class IncomingDocument(DocumentMetadata):

@@ -53,7 +53,7 @@ def _event(doc: OutgoingDocument, kind: str, actor: Any, note: str = "", **data:
 
 def _locked(doc: OutgoingDocument) -> OutgoingDocument:
     return (
-        OutgoingDocument.objects.select_for_update()
+        OutgoingDocument.objects.select_for_update(of=("self",))
         .select_related("agency", "document_type", "drafting_unit")
         .get(pk=doc.pk)
     )
@@ -249,7 +249,7 @@ def issue(*, actor: Any, document: OutgoingDocument, register: Register | None =
     doc.refresh_search_key(storage.texts_of(doc))
     doc.save()
     delivered = []
-    internal = doc.recipients.select_for_update().filter(
+    internal = doc.recipients.select_for_update(of=("self",)).filter(
         channel=OutgoingRecipient.Channel.INTERNAL, incoming=None
     )
     for rcpt in internal.select_related("agency"):

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from egov.documents.models import IncomingDocument, OutgoingRecipient
+from egov.documents import search
+from egov.documents.models import IncomingDocument, OutgoingDocument, OutgoingRecipient
 from egov.documents.signals import incoming_status_changed
 
 
@@ -21,3 +23,17 @@ def update_internal_recipient(
     OutgoingRecipient.objects.filter(incoming=document).update(
         status_code=status_code, status_description=description[:500], status_at=timezone.now()
     )
+
+
+@receiver(post_save, sender=IncomingDocument, dispatch_uid="documents.index_incoming")
+@receiver(post_save, sender=OutgoingDocument, dispatch_uid="documents.index_outgoing")
+def keep_search_index(sender: Any, instance: IncomingDocument | OutgoingDocument, **kwargs: Any) -> None:
+    update_fields = kwargs.get("update_fields")
+    if update_fields is None or "search_key" in update_fields:
+        search.index(instance)
+
+
+@receiver(post_delete, sender=IncomingDocument, dispatch_uid="documents.unindex_incoming")
+@receiver(post_delete, sender=OutgoingDocument, dispatch_uid="documents.unindex_outgoing")
+def drop_from_search_index(sender: Any, instance: IncomingDocument | OutgoingDocument, **kwargs: Any) -> None:
+    search.unindex(instance)

@@ -81,7 +81,7 @@ def _transition(doc: IncomingDocument, allowed: tuple[str, ...], target: str) ->
 
 def _locked(doc: IncomingDocument) -> IncomingDocument:
     return (
-        IncomingDocument.objects.select_for_update()
+        IncomingDocument.objects.select_for_update(of=("self",))
         .select_related("agency", "register", "document_type")
         .get(pk=doc.pk)
     )
