@@ -3,6 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from egov.core.views import healthz
+from egov.directory.auth_views import admin_login
+
+# The admin signs in through egov's own login (password, then the TOTP code when the user has a device),
+# never through Django's password-only admin form.
+admin.site.login = admin_login  # type: ignore[method-assign]
+admin.site.site_header = "egov — Quản trị hệ thống"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

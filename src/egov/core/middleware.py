@@ -43,3 +43,21 @@ class AuditActorMiddleware:
         if user is not None and user.is_authenticated:
             context.update(user_id=user.pk, agency_id=request.session.get("acting_agency_id"))
         return self.get_response(request)
+
+
+class VietnameseFirstMiddleware:
+    """The interface speaks Vietnamese unless the user chose English with the language switch (cookie).
+
+    Runs before ``LocaleMiddleware``: the browser's ``Accept-Language`` is ignored, so a civil servant on an
+    English-configured browser still gets Vietnamese.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            request.META["HTTP_ACCEPT_LANGUAGE"] = settings.LANGUAGE_CODE
+        return self.get_response(request)

@@ -286,3 +286,24 @@ def otp_enabled(user: Any) -> bool:
         bool(getattr(user, "pk", None))
         and TOTPDevice.objects.filter(user_id=user.pk, confirmed=True).exists()
     )
+
+
+def _kind_rank() -> Any:
+    from django.db.models import Case, IntegerField, Value, When
+
+    whens = [When(kind=kind, then=Value(rank)) for rank, kind in enumerate(Agency.Kind.values)]
+    return Case(*whens, default=Value(len(whens)), output_field=IntegerField())
+
+
+def agency_level(parent: Agency | None = None) -> AgencyQuerySet:
+    """Current agencies directly under ``parent`` (the roots when ``None``) for the directory tree: the most
+    senior kinds first (``Agency.Kind`` order), then by name without regard to accents."""
+    qs = Agency.objects.current()
+    qs = qs.filter(parent=parent) if parent is not None else qs.filter(parent__isnull=True)
+    return qs.annotate(kind_rank=_kind_rank()).order_by("kind_rank", "search_key", "pk")
+
+
+def agency_search(*, search: str = "", kind: str = "") -> AgencyQuerySet:
+    """:func:`agency_list` in a reader's order: senior kinds first, then by name regardless of accents."""
+    qs = agency_list(search=search, kind=kind)
+    return qs.annotate(kind_rank=_kind_rank()).order_by("kind_rank", "search_key", "pk")

@@ -52,7 +52,13 @@ def is_system_admin(context: template.Context) -> bool:
 
 
 @register.filter
-def field_type(bound_field: Any) -> str:
-    """The widget's input type (``text``, ``checkbox``, ``select`` ...), for styling and layout."""
-    widget = bound_field.field.widget
-    return str(getattr(widget, "input_type", None) or widget.__class__.__name__.lower())
+def minutes(value: Any) -> int:
+    """A ``timedelta`` (or seconds) as whole minutes, rounded up."""
+    if isinstance(value, dt.timedelta):
+        seconds = value.total_seconds()
+    else:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            return 0
+    return max(0, int(-(-seconds // 60)))
