@@ -8,6 +8,8 @@ make there; the live server itself runs in its own thread.
 
 from __future__ import annotations
 
+import os
+
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +27,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to test-artifacts/ (git-ignored); `EGOV_SCREENSHOTS=docs` refreshes the README's copies
+# in docs/screenshots/ instead.
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = (
+    REPO / "docs" / "screenshots"
+    if os.environ.get("EGOV_SCREENSHOTS") == "docs"
+    else REPO / "test-artifacts" / "screenshots"
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
