@@ -24,11 +24,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _egov_test_settings(settings: Any, tmp_path: Any) -> None:
+def _egov_test_settings(settings: Any, tmp_path: Any) -> Iterator[None]:
+    from django.utils import translation
+
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.AXES_ENABLED = True
+    # A request answered in English leaves English active in the thread; every test starts in Vietnamese.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
 
 
 pytest_plugins = ["egov.directory.tests.fixtures"]

@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "egov.audit",
     "egov.directory",
     "egov.documents",
+    "egov.signing",
+    "egov.exchange",
 ]
 
 MIDDLEWARE = [
@@ -179,6 +181,10 @@ MEDIA_URL = "media/"
 EGOV_MAX_UPLOAD_MB = env_int("EGOV_MAX_UPLOAD_MB", 50)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Document exchange (edXML) --------------------------------------------------------------------------
+EGOV_EDXML_MAX_PACKET_BYTES = env_int("EGOV_EDXML_MAX_PACKET_BYTES", 64 * 1024 * 1024)
+EGOV_EDXML_MAX_ATTACHMENT_BYTES = env_int("EGOV_EDXML_MAX_ATTACHMENT_BYTES", 40 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -8,9 +8,8 @@ make there; the live server itself runs in its own thread.
 
 from __future__ import annotations
 
-import os
-
 import datetime as dt
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path

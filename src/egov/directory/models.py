@@ -37,7 +37,6 @@ class User(AbstractUser):
     full_name = models.CharField(_("họ và tên"), max_length=255, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True, validators=[validate_phone])
 
-
     class Meta:
         verbose_name = _("tài khoản")
         verbose_name_plural = _("tài khoản")
