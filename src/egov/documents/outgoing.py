@@ -10,6 +10,7 @@ clerk); recipients elsewhere are served by the exchange axis (issue #4), which l
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -209,6 +210,134 @@ def approve(
     return doc
 
 
+def _pdf_of(att: Attachment) -> bytes:
+    with att.file.file.open("rb") as fh:
+        return bytes(fh.read())
+
+
+class _Named(io.BytesIO):
+    def __init__(self, data: bytes, name: str) -> None:
+        super().__init__(data)
+        self.name = name
+
+
+def title_lines_for(doc: OutgoingDocument, signer: User) -> list[str]:
+    """The title line above the signature: signing authority (``KT. GIÁM ĐỐC``) and the signer's position."""
+    from egov.directory.selectors import active_positions
+
+    position = active_positions(signer).filter(agency_id__in=directory.unit_closure(doc.agency)).first()
+    lines = [line.upper() for line in [doc.signing_authority, position.title if position else ""] if line]
+    return lines or [doc.agency.name.upper()]
+
+
+@transaction.atomic
+def sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
+    """Ký số: the designated signer signs the approved PDF with their personal certificate (PAdES), the
+    signature visible where Nghị định 30 puts it (title line, blue signature image, full name). The agency's
+    seal signature follows at issue time, applied by the clerk together with the number."""
+    from egov.signing import selectors as signing_selectors
+    from egov.signing import services as signing
+
+    doc = _locked(document)
+    if actor is None or doc.signer_id != actor.pk:
+        raise PermissionDenied(_("Chỉ người ký được chỉ định mới ký văn bản này."))
+    main = (
+        doc.attachments.filter(role=Attachment.Role.MAIN, file__content_type=storage.PDF)
+        .select_related("file")
+        .first()
+    )
+    if main is None:
+        raise ValidationError({"files": _("Văn bản cần một tệp PDF chính để ký số.")})
+    cert = signing_selectors.signing_certificate_for(actor)
+    if cert is None:
+        raise ValidationError({"certificate": _("Bạn chưa có chứng thư số cá nhân còn hiệu lực.")})
+    if not cert.signature_image:
+        raise ValidationError({"certificate": _("Chứng thư số cá nhân chưa có hình ảnh chữ ký.")})
+    before = _move(doc, (S.APPROVED,), S.SIGNED)
+    pdf = _pdf_of(main)
+    layout = signing.document_layout(
+        pdf,
+        title_lines=title_lines_for(doc, actor),
+        signer_name=actor.get_full_name(),
+        signature_image=bytes(cert.signature_image),
+    )
+    signed = signing.sign_pdf(
+        actor=actor,
+        pdf=pdf,
+        certificate=cert,
+        reason="Ký ban hành văn bản",
+        location=doc.agency.name,
+        field_name="NguoiKy",
+        box=layout.signer_box,
+        page=layout.page,
+        appearance=layout.signer_appearance,
+    )
+    stored = storage.store(
+        _Named(signed, main.file.original_name.rsplit(".", 1)[0] + "-da-ky.pdf"), actor=actor
+    )
+    Attachment.objects.create(outgoing=doc, file=stored, role=Attachment.Role.SIGNED)
+    doc.signer_name = actor.get_full_name()
+    doc.signer_position = title_lines_for(doc, actor)[-1].capitalize()
+    doc.save()
+    _event(
+        doc,
+        "signed",
+        actor,
+        certificate=cert.fingerprint_sha256,
+        seal_box=list(layout.seal_box),
+        page=layout.page,
+        file=stored.pk,
+    )
+    record(
+        "documents.outgoing.sign",
+        actor=actor,
+        agency=doc.agency,
+        target=doc,
+        before={"status": before},
+        after={"status": doc.status, "certificate": cert.fingerprint_sha256, "sha256": stored.sha256},
+    )
+    return doc
+
+
+def _seal(doc: OutgoingDocument, actor: Any) -> None:
+    """At issue: the agency's signature (seal image over the left third of the signer's) on the signed main
+    file, and the attachment stamp (number, notation, signing time) on each PDF annex."""
+    from egov.signing import selectors as signing_selectors
+    from egov.signing import services as signing
+    from egov.signing.pdf import Appearance
+
+    cert = signing_selectors.agency_certificate_for(doc.agency)
+    if cert is None or not cert.seal_image:
+        raise ValidationError({"certificate": _("Cơ quan chưa có chứng thư số (con dấu số) còn hiệu lực.")})
+    signed_event = doc.events.filter(kind="signed").order_by("-at").first()
+    signed_att = doc.attachments.filter(role=Attachment.Role.SIGNED).select_related("file").first()
+    if signed_event is None or signed_att is None:
+        raise ValidationError(_("Văn bản chưa được ký số."))
+    number = doc.number_notation
+    sealed = signing.sign_pdf(
+        actor=actor,
+        pdf=_pdf_of(signed_att),
+        certificate=cert,
+        reason=f"Ban hành văn bản số {number}",
+        location=doc.agency.name,
+        field_name="CoQuanBanHanh",
+        box=tuple(signed_event.data["seal_box"]),
+        page=signed_event.data.get("page", -1),
+        appearance=Appearance(image=bytes(cert.seal_image)),
+    )
+    name = f"{doc.code_number}-{doc.code_notation}.pdf".replace("/", "-")
+    signed_att.file = storage.store(_Named(sealed, name), actor=actor)
+    signed_att.save(update_fields=["file"])
+    for annex in doc.attachments.filter(
+        role=Attachment.Role.ANNEX, file__content_type=storage.PDF
+    ).select_related("file"):
+        stamped = signing.stamp_attachment(
+            actor=actor, pdf=_pdf_of(annex), agency_certificate=cert, number_notation=number
+        )
+        annex.file = storage.store(_Named(stamped, annex.file.original_name), actor=actor)
+        annex.save(update_fields=["file"])
+
+
 def document_id(doc: OutgoingDocument) -> str:
     """edXML DocumentId: ``<OrganId>,<yyyy/MM/dd>,<Number>/<Notation>``."""
     organ = doc.agency.code_qcvn102 or str(doc.agency.pk)
@@ -230,7 +359,7 @@ def issue(*, actor: Any, document: OutgoingDocument, register: Register | None =
     is delivered to the recipients inside egov."""
     doc = _locked(document)
     _role(actor, doc.agency, Role.CLERK)
-    before = _move(doc, (S.SIGNED, S.APPROVED), S.ISSUED)
+    before = _move(doc, (S.SIGNED,), S.ISSUED)
     register = register or default_register(
         doc.agency, Register.Direction.OUTGOING, secret=doc.confidentiality > Confidentiality.NORMAL
     )
@@ -246,6 +375,7 @@ def issue(*, actor: Any, document: OutgoingDocument, register: Register | None =
     doc.issued_at = now
     if doc.signer is not None:
         doc.signer_name = doc.signer.get_full_name()
+    _seal(doc, actor)
     doc.refresh_search_key(storage.texts_of(doc))
     doc.save()
     delivered = []
@@ -271,8 +401,9 @@ def issue(*, actor: Any, document: OutgoingDocument, register: Register | None =
             number_now=False,
             external_id=document_id(doc),
         )
-        for att in doc.attachments.select_related("file"):
-            Attachment.objects.create(incoming=incoming, file=att.file, role=att.role)
+        for att in doc.attachments.exclude(role=Attachment.Role.MAIN).select_related("file"):
+            role = Attachment.Role.MAIN if att.role == Attachment.Role.SIGNED else att.role
+            Attachment.objects.create(incoming=incoming, file=att.file, role=role)
         rcpt.incoming = incoming
         rcpt.status_code, rcpt.status_description, rcpt.status_at = "01", "Đã đến", now
         rcpt.save(update_fields=["incoming", "status_code", "status_description", "status_at"])

@@ -5,12 +5,24 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from egov.directory.models import Role
 from egov.directory.tests.fixtures import make_staff
-from egov.documents import outgoing, services
-from egov.documents.models import IncomingDocument, OutgoingDocument
+from egov.documents import outgoing, services, storage
+from egov.documents.models import Attachment, IncomingDocument, OutgoingDocument
 from egov.documents.services import AssignmentSpec
 from egov.documents.tests.conftest import NamedBytes, pdf_bytes
+from egov.signing import services as signing
 
 S = OutgoingDocument.Status
+
+
+@pytest.fixture
+def certificates(registers, leader):
+    from egov.signing import services as signing
+
+    signing.ensure_builtin_ca(actor=None)
+    return {
+        "leader": signing.issue_personal_certificate(actor=None, user=leader, agency=registers.department),
+        "agency": signing.issue_agency_certificate(actor=None, agency=registers.department),
+    }
 
 
 @pytest.fixture
@@ -37,11 +49,31 @@ def draft(actor, tree, doc_type, **kw):
 
 
 def test_full_outgoing_flow_numbers_and_delivers(
-    registers, office_staff, clerk, leader, specialist, cv, qd, django_capture_on_commit_callbacks
+    registers,
+    office_staff,
+    clerk,
+    leader,
+    specialist,
+    cv,
+    qd,
+    certificates,
+    django_capture_on_commit_callbacks,
 ):
     tree = registers
     unit_head = make_staff("truongphong", tree.unit, Role.LEADER, title="Trưởng phòng")
-    doc = draft(specialist, tree, cv, recipients=[tree.office, tree.other_province])
+    doc = draft(
+        specialist,
+        tree,
+        cv,
+        recipients=[tree.office, tree.other_province],
+        signing_authority="KT. Giám đốc",
+        files=[NamedBytes(pdf_bytes(), "du-thao.pdf")],
+    )
+    Attachment.objects.create(
+        outgoing=doc,
+        role=Attachment.Role.ANNEX,
+        file=storage.store(NamedBytes(pdf_bytes("Phu luc danh sach"), "phu-luc.pdf")),
+    )
     assert doc.recipients.count() == 2
     outgoing.submit(actor=specialist, document=doc)
     with pytest.raises(ValidationError):
@@ -51,18 +83,33 @@ def test_full_outgoing_flow_numbers_and_delivers(
         outgoing.approve(actor=specialist, document=doc)
     doc = outgoing.approve(actor=leader, document=doc)
     assert doc.status == S.APPROVED and doc.signer == leader
+    with pytest.raises(ValidationError):
+        outgoing.issue(actor=clerk, document=doc)  # not signed yet
+    with pytest.raises(PermissionDenied):
+        outgoing.sign(actor=clerk, document=doc)  # only the designated signer
+    doc = outgoing.sign(actor=leader, document=doc)
+    assert doc.status == S.SIGNED
     with pytest.raises(PermissionDenied):
         outgoing.issue(actor=specialist, document=doc)
     with django_capture_on_commit_callbacks(execute=True):
         doc = outgoing.issue(actor=clerk, document=doc)
     assert doc.status == S.ISSUED
     assert doc.number_notation == "01/SNV-TC"  # công văn: agency short name + drafting unit
+    final = doc.attachments.get(role=Attachment.Role.SIGNED)
+    with final.file.file.open("rb") as fh:
+        checks = signing.verify_pdf(fh.read())
+    assert len(checks) == 2 and all(c.ok for c in checks)  # the leader's signature, then the agency's seal
+    annex = doc.attachments.get(role=Attachment.Role.ANNEX)
+    with annex.file.file.open("rb") as fh:
+        annex_checks = signing.verify_pdf(fh.read())
+    assert len(annex_checks) == 1 and annex_checks[0].ok
     delivered = IncomingDocument.objects.get(agency=tree.office)
     assert (
         delivered.status == IncomingDocument.Status.RECEIVED and delivered.issuing_agency == tree.department
     )
     assert delivered.code_number == "01" and delivered.code_notation == "SNV-TC"
-    assert delivered.attachments.count() == 1
+    assert delivered.attachments.count() == 2  # the signed document and the stamped annex
+    assert delivered.attachments.get(role=Attachment.Role.MAIN).file == final.file
     # the recipient's progress shows on the sender's side
     with django_capture_on_commit_callbacks(execute=True):
         services.accept_received(actor=office_staff["clerk"], document=delivered)
@@ -80,6 +127,7 @@ def test_full_outgoing_flow_numbers_and_delivers(
         step(actor=specialist, document=second)
     outgoing.review(actor=leader, document=second, approve=True)
     outgoing.approve(actor=leader, document=second)
+    outgoing.sign(actor=leader, document=second)
     second = outgoing.issue(actor=clerk, document=second)
     assert second.number_notation == "02/QĐ-SNV"  # same register and year: next number
 
