@@ -17,7 +17,7 @@ from django.utils import timezone
 from egov.core import calendar
 from egov.directory import selectors as directory
 from egov.directory.models import Role
-from egov.documents.models import Assignment, Confidentiality, IncomingDocument, OutgoingDocument
+from egov.documents.models import Assignment, Attachment, Confidentiality, IncomingDocument, OutgoingDocument
 
 PRIVILEGED = (Role.CLERK, Role.LEADER, Role.DEPUTY_LEADER)
 OPEN_STATUSES = (
@@ -133,3 +133,19 @@ def incoming_list(
 
 def timeline(doc: IncomingDocument) -> QuerySet[Any]:
     return doc.events.select_related("actor").order_by("at", "id")
+
+
+def attachment_get(user: Any, pk: int) -> Attachment | None:
+    """An attachment the user may download: its document must be visible to them."""
+    att = Attachment.objects.select_related("file").filter(pk=pk).first()
+    if att is None:
+        return None
+    if att.incoming_id is not None:
+        return att if incoming_visible_to(user).filter(pk=att.incoming_id).exists() else None
+    if att.outgoing_id is not None:
+        return att if outgoing_visible_to(user).filter(pk=att.outgoing_id).exists() else None
+    return None
+
+
+def outgoing_get(user: Any, pk: int) -> OutgoingDocument | None:
+    return outgoing_visible_to(user).filter(pk=pk).first()
