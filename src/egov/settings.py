@@ -185,6 +185,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Document exchange (edXML) --------------------------------------------------------------------------
 EGOV_EDXML_MAX_PACKET_BYTES = env_int("EGOV_EDXML_MAX_PACKET_BYTES", 64 * 1024 * 1024)
 EGOV_EDXML_MAX_ATTACHMENT_BYTES = env_int("EGOV_EDXML_MAX_ATTACHMENT_BYTES", 40 * 1024 * 1024)
+EGOV_EXCHANGE_HUB_ID = env("EGOV_EXCHANGE_HUB_ID", "egov-hub")
+EGOV_EXCHANGE_PARENT_URL = env("EGOV_EXCHANGE_PARENT_URL", "")
+EGOV_EXCHANGE_PARENT_SYSTEM_ID = env("EGOV_EXCHANGE_PARENT_SYSTEM_ID", "")
+EGOV_EXCHANGE_PARENT_SECRET = env("EGOV_EXCHANGE_PARENT_SECRET", "")
+EGOV_EXCHANGE_TIMEOUT = env_int("EGOV_EXCHANGE_TIMEOUT", 60)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

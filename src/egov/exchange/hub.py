@@ -1,0 +1,394 @@
+"""Hub services: connected systems, store-and-forward of packets, acknowledgements.
+
+``accept_packet`` is the heart: it streams the upload to a temporary file while hashing it, reads it with
+the edXML codec (strict about well-formedness, identifiers, sizes and signatures), routes every recipient
+(a system connected here, or the parent hub), moves the file into storage with ``fsync`` and commits the
+packet and its deliveries in one transaction — only then does the caller answer "success". A resend of the
+same bytes by the same system returns the packet already stored (no duplicate deliveries).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import secrets
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from egov.audit.services import record
+from egov.exchange.edxml import (
+    DocumentPacket,
+    EdxmlError,
+    EdxmlSignatureError,
+    EdxmlSizeError,
+    ReaderOptions,
+    StatusPacket,
+    read_packet,
+)
+from egov.exchange.models import Delivery, HubOrgan, HubSystem, Packet
+
+CHUNK = 1024 * 1024
+
+
+class HubError(Exception):
+    """A refusal with the numeric code of the provincial LGSP axis (guide v2.2)."""
+
+    OK = 0
+    FILE_INVALID = 10
+    BAD_CREDENTIALS = 15
+    RECIPIENT_NOT_FOUND = 18
+    SENDER_NOT_REGISTERED = 19
+    SYSTEM_ERROR = 20
+    FILE_PROCESSING = 21
+    NOT_STANDARD = 22
+    RECIPIENT_LOCKED = 23
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+# --- systems and organs ---------------------------------------------------------------------------------
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@transaction.atomic
+def register_system(
+    *, actor: Any, system_id: str, name: str, secret: str | None = None, is_parent: bool = False
+) -> tuple[HubSystem, str]:
+    """Connect a system; returns it and its secret (shown once, stored hashed)."""
+    secret = secret or new_secret()
+    system = HubSystem(system_id=system_id.strip(), name=name.strip(), is_parent=is_parent)
+    system.set_secret(secret)
+    system.full_clean()
+    system.save()
+    record(
+        "exchange.system.register",
+        actor=actor,
+        target=system,
+        after={"system_id": system.system_id, "name": system.name, "is_parent": is_parent},
+    )
+    return system, secret
+
+
+@transaction.atomic
+def rotate_secret(*, actor: Any, system: HubSystem, grace: dt.timedelta = dt.timedelta(hours=24)) -> str:
+    """New secret; the old one keeps working for ``grace`` so the connected system can switch over."""
+    system = HubSystem.objects.select_for_update().get(pk=system.pk)
+    secret = new_secret()
+    system.previous_secret_hash = system.secret_hash
+    system.previous_secret_expires = timezone.now() + grace
+    system.set_secret(secret)
+    system.rotated_at = timezone.now()
+    system.save()
+    record(
+        "exchange.system.rotate_secret",
+        actor=actor,
+        target=system,
+        after={"previous_valid_until": system.previous_secret_expires},
+    )
+    return secret
+
+
+@transaction.atomic
+def register_organ(
+    *, actor: Any, system: HubSystem, organ_id: str, name: str, agency: Any = None
+) -> HubOrgan:
+    organ, created = HubOrgan.objects.update_or_create(
+        organ_id=organ_id.strip(),
+        defaults={"name": name.strip(), "system": system, "agency": agency, "active": True},
+    )
+    record(
+        "exchange.organ.register" if created else "exchange.organ.update",
+        actor=actor,
+        target=organ,
+        after={"organ_id": organ.organ_id, "system": system.system_id},
+    )
+    return organ
+
+
+def authenticate(system_id: str, secret: str) -> HubSystem:
+    system = HubSystem.objects.filter(system_id=system_id, active=True).first()
+    if system is None or not secret or not system.check_secret(secret):
+        raise HubError(HubError.BAD_CREDENTIALS, "Sai X-SystemId hoặc X-SecretKey.")
+    return system
+
+
+# --- accepting packets ----------------------------------------------------------------------------------
+
+
+MESSAGE_TYPES = {t.value for t in Packet.MessageType}
+BUSINESS_MESSAGE = {0: "edoc", 1: "revocation", 2: "update", 3: "replacement"}
+
+
+@dataclass(frozen=True)
+class Route:
+    organ_id: str
+    route: str
+    system: HubSystem
+
+
+def _spool(stream: IO[bytes] | Iterable[bytes], limit: int) -> tuple[str, str, int]:
+    """Copy the upload to a temporary file, hashing as it goes; never more than one chunk in memory."""
+    digest = hashlib.sha256()
+    size = 0
+    fd, path = tempfile.mkstemp(prefix="egov-packet-", suffix=".edxml")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            chunks = iter(lambda: stream.read(CHUNK), b"") if hasattr(stream, "read") else iter(stream)
+            for chunk in chunks:
+                size += len(chunk)
+                if size > limit:
+                    raise HubError(HubError.FILE_INVALID, f"Gói tin vượt quá {limit} byte.")
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        os.unlink(path)
+        raise
+    if size == 0:
+        os.unlink(path)
+        raise HubError(HubError.FILE_INVALID, "Tệp gói tin rỗng.")
+    return path, digest.hexdigest(), size
+
+
+def _recipients(packet: DocumentPacket | StatusPacket) -> list[str]:
+    if isinstance(packet, StatusPacket):
+        return [packet.response_for.organ_id] if packet.response_for.organ_id else []
+    return list(dict.fromkeys(o.organ_id for o in packet.recipients if o.organ_id))
+
+
+def _route(organ_ids: list[str], source: HubSystem) -> list[Route]:
+    if not organ_ids:
+        raise HubError(HubError.NOT_STANDARD, "Gói tin không có cơ quan nhận (OrganId).")
+    organs = {o.organ_id: o for o in HubOrgan.objects.select_related("system").filter(organ_id__in=organ_ids)}
+    parent = HubSystem.objects.filter(is_parent=True, active=True).first()
+    routes = []
+    for organ_id in organ_ids:
+        organ = organs.get(organ_id)
+        if organ is not None:
+            if organ.system_id == source.pk:
+                continue  # the sending system serves this recipient itself (e.g. a child hub's own agencies)
+            if not organ.active or not organ.system.active:
+                raise HubError(HubError.RECIPIENT_LOCKED, f"Cơ quan nhận {organ_id} đang bị khóa.")
+            routes.append(Route(organ_id, Delivery.Route.LOCAL, organ.system))
+        elif source.is_parent:
+            continue  # from the parent hub: recipients elsewhere are served by their own hubs
+        elif parent is not None:
+            routes.append(Route(organ_id, Delivery.Route.PARENT, parent))
+        else:
+            raise HubError(HubError.RECIPIENT_NOT_FOUND, f"Không tìm thấy cơ quan nhận {organ_id}.")
+    if not routes:
+        raise HubError(HubError.RECIPIENT_NOT_FOUND, "Không có cơ quan nhận nào thuộc trục này.")
+    return routes
+
+
+def reader_options() -> ReaderOptions:
+    from egov.signing.selectors import trust_root_certificates
+
+    return ReaderOptions(
+        max_packet_bytes=settings.EGOV_EDXML_MAX_PACKET_BYTES,
+        max_attachment_bytes=settings.EGOV_EDXML_MAX_ATTACHMENT_BYTES,
+        trusted_certificates=tuple(trust_root_certificates()),
+    )
+
+
+def accept_packet(
+    *,
+    system: HubSystem,
+    stream: IO[bytes] | Iterable[bytes],
+    message_type: str = "edoc",
+    trace_from: list[dict[str, Any]] | None = None,
+) -> Packet:
+    """Store a packet durably and queue one delivery per recipient; see the module docstring."""
+    if message_type not in MESSAGE_TYPES:
+        raise HubError(HubError.FILE_INVALID, f"messageType “{message_type}” không hợp lệ.")
+    path, sha256, size = _spool(stream, settings.EGOV_EDXML_MAX_PACKET_BYTES)
+    try:
+        content_key = hashlib.sha256(f"{system.pk}:{sha256}".encode()).hexdigest()
+        existing = Packet.objects.filter(content_key=content_key).first()
+        if existing is not None:
+            return existing
+        try:
+            parsed = read_packet(path, reader_options())
+        except EdxmlSizeError as exc:
+            raise HubError(HubError.FILE_INVALID, str(exc)) from exc
+        except EdxmlSignatureError as exc:
+            raise HubError(HubError.NOT_STANDARD, f"Chữ ký số của gói tin không hợp lệ: {exc}") from exc
+        except EdxmlError as exc:
+            raise HubError(HubError.NOT_STANDARD, str(exc)) from exc
+        with parsed:
+            sender = parsed.sender.organ_id
+            is_status = isinstance(parsed, StatusPacket)
+            if is_status != (message_type == "status"):
+                raise HubError(HubError.NOT_STANDARD, "messageType không khớp loại gói tin.")
+            if not system.is_parent and not HubOrgan.objects.filter(organ_id=sender, system=system).exists():
+                raise HubError(
+                    HubError.SENDER_NOT_REGISTERED, f"Cơ quan gửi {sender} chưa đăng ký với hệ thống này."
+                )
+            routes = _route(_recipients(parsed), system)
+            meta = {
+                "sender_organ_id": sender,
+                "sender_name": parsed.sender.name if hasattr(parsed.sender, "name") else "",
+                "document_id": parsed.document_id,
+                "business_type": None if is_status else int(parsed.business.doc_type),  # type: ignore[union-attr]
+                "status_code": parsed.status_code if isinstance(parsed, StatusPacket) else "",
+                "subject": "" if is_status else parsed.subject[:500],  # type: ignore[union-attr]
+                "signature": parsed.signature.status.value if parsed.signature else "",
+            }
+        return _store(system, path, sha256, size, content_key, message_type, meta, routes, trace_from or [])
+    finally:
+        if os.path.exists(path):
+            os.unlink(path)
+
+
+def _store(
+    system: HubSystem,
+    path: str,
+    sha256: str,
+    size: int,
+    content_key: str,
+    message_type: str,
+    meta: dict[str, Any],
+    routes: list[Route],
+    trace_from: list[dict[str, Any]],
+) -> Packet:
+    now = timezone.now()
+    name = default_storage.save(f"exchange/{now:%Y/%m/%d}/{sha256}.edxml", File(open(path, "rb")))  # noqa: SIM115
+    _fsync(name)
+    trace = [*trace_from, {"hub": settings.EGOV_EXCHANGE_HUB_ID, "at": now.isoformat()}]
+    try:
+        with transaction.atomic():
+            packet = Packet.objects.create(
+                message_type=message_type,
+                file=name,
+                size=size,
+                sha256=sha256,
+                content_key=content_key,
+                source_system=system,
+                hops=len(trace),
+                trace=trace,
+                **meta,
+            )
+            Delivery.objects.bulk_create(
+                [Delivery(packet=packet, organ_id=r.organ_id, route=r.route, system=r.system) for r in routes]
+            )
+            record(
+                "exchange.packet.accept",
+                actor=None,
+                target=packet,
+                after={
+                    "from_system": system.system_id,
+                    "sender": meta["sender_organ_id"],
+                    "document_id": meta["document_id"],
+                    "message_type": message_type,
+                    "status_code": meta["status_code"],
+                    "sha256": sha256,
+                    "recipients": [(r.organ_id, r.route) for r in routes],
+                },
+            )
+            if any(r.route == Delivery.Route.PARENT for r in routes):
+                from egov.exchange import tasks
+
+                transaction.on_commit(lambda: tasks.forward_to_parent.enqueue())
+    except IntegrityError:
+        default_storage.delete(name)
+        existing = Packet.objects.filter(content_key=content_key).first()
+        if existing is None:
+            raise
+        return existing
+    except BaseException:
+        default_storage.delete(name)
+        raise
+    return packet
+
+
+def _fsync(name: str) -> None:
+    try:
+        path = default_storage.path(name)
+    except NotImplementedError:  # remote storage: durability is the backend's
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# --- recipients' side -----------------------------------------------------------------------------------
+
+
+def received(
+    system: HubSystem,
+    *,
+    message_type: str = "",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    include_done: bool = False,
+) -> list[Delivery]:
+    qs = Delivery.objects.select_related("packet").filter(system=system, route=Delivery.Route.LOCAL)
+    if not include_done:
+        qs = qs.filter(state__in=[Delivery.State.PENDING, Delivery.State.FETCHED])
+    if message_type:
+        qs = qs.filter(packet__message_type=message_type)
+    if since:
+        qs = qs.filter(created_at__gte=since)
+    if until:
+        qs = qs.filter(created_at__lt=until)
+    return list(qs.order_by("created_at", "id")[:1000])
+
+
+def delivery_for(system: HubSystem, doc_id: str) -> Delivery:
+    qs = Delivery.objects.select_related("packet").filter(system=system, packet_id=doc_id)
+    try:
+        delivery = qs.order_by("id").first()
+    except Exception as exc:  # malformed UUID
+        raise HubError(HubError.FILE_INVALID, "docId không hợp lệ.") from exc
+    if delivery is None:
+        raise HubError(HubError.RECIPIENT_NOT_FOUND, "Không có gói tin này cho hệ thống.")
+    return delivery
+
+
+@transaction.atomic
+def mark_fetched(delivery: Delivery) -> None:
+    Delivery.objects.filter(pk=delivery.pk, state=Delivery.State.PENDING).update(
+        state=Delivery.State.FETCHED, fetched_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def acknowledge(*, system: HubSystem, doc_id: str, status: str, reason: str = "") -> Delivery:
+    """``updateStatus``: "done" ends the delivery (the recipient holds the packet); "fail" records why."""
+    delivery = delivery_for(system, doc_id)
+    delivery = Delivery.objects.select_for_update().get(pk=delivery.pk)
+    if status == "done":
+        if delivery.state != Delivery.State.DONE:
+            delivery.state = Delivery.State.DONE
+            delivery.done_at = timezone.now()
+            delivery.save(update_fields=["state", "done_at"])
+            record(
+                "exchange.delivery.done",
+                actor=None,
+                target=delivery,
+                after={"packet": str(delivery.packet_id), "organ_id": delivery.organ_id},
+            )
+    elif status == "fail":
+        delivery.state = Delivery.State.FAILED
+        delivery.last_error = reason[:500]
+        delivery.save(update_fields=["state", "last_error"])
+        record("exchange.delivery.fail", actor=None, target=delivery, after={"reason": reason[:500]})
+    else:
+        raise HubError(HubError.FILE_INVALID, f"Trạng thái “{status}” không hợp lệ (done, fail).")
+    return delivery

@@ -1,0 +1,161 @@
+"""The hub (trục liên thông văn bản): registered systems, stored packets and their deliveries.
+
+A packet accepted by the hub is written to storage and committed before the hub answers; it then waits in
+one ``Delivery`` per recipient until that recipient's system acknowledges it (``updateStatus``). Recipients
+not registered here are routed to the parent hub (the national axis) through a delivery whose
+``route`` is ``parent``.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class HubSystem(models.Model):
+    """A document-management system connected to the hub (another egov instance or a third-party system),
+    authenticated by ``X-SystemId`` / ``X-SecretKey``. The secret is stored hashed; rotation keeps the
+    previous secret valid until ``previous_secret_expires``."""
+
+    system_id = models.CharField(_("mã hệ thống"), max_length=64, unique=True)
+    name = models.CharField(_("tên hệ thống"), max_length=255)
+    secret_hash = models.CharField(max_length=255)
+    previous_secret_hash = models.CharField(max_length=255, blank=True)
+    previous_secret_expires = models.DateTimeField(null=True, blank=True)
+    is_parent = models.BooleanField(
+        _("trục cấp trên"),
+        default=False,
+        help_text=_("Trục quốc gia: nhận các gói tin gửi cơ quan ngoài tỉnh."),
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("hệ thống kết nối")
+        verbose_name_plural = _("hệ thống kết nối")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.system_id})"
+
+    def set_secret(self, secret: str) -> None:
+        self.secret_hash = make_password(secret)
+
+    def check_secret(self, secret: str, now: object = None) -> bool:
+        from django.utils import timezone
+
+        if check_password(secret, self.secret_hash):
+            return True
+        moment = now or timezone.now()
+        return bool(
+            self.previous_secret_hash
+            and self.previous_secret_expires
+            and moment < self.previous_secret_expires  # type: ignore[operator]
+            and check_password(secret, self.previous_secret_hash)
+        )
+
+
+class HubOrgan(models.Model):
+    """An agency (OrganId, QCVN 102 code) reachable through a connected system."""
+
+    organ_id = models.CharField(_("mã định danh"), max_length=64, unique=True)
+    name = models.CharField(_("tên cơ quan"), max_length=255)
+    system = models.ForeignKey(HubSystem, on_delete=models.PROTECT, related_name="organs")
+    agency = models.ForeignKey(
+        "directory.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["organ_id"]
+        verbose_name = _("cơ quan kết nối")
+        verbose_name_plural = _("cơ quan kết nối")
+
+    def __str__(self) -> str:
+        return f"{self.organ_id} {self.name}"
+
+
+class Packet(models.Model):
+    """An edXML packet held by the hub. ``content_key`` (SHA-256 of the bytes and the sending system)
+    makes a resend of the same packet return the first one instead of storing it twice."""
+
+    class MessageType(models.TextChoices):
+        EDOC = "edoc", "edoc"
+        STATUS = "status", "status"
+        REVOCATION = "revocation", "revocation"
+        UPDATE = "update", "update"
+        REPLACEMENT = "replacement", "replacement"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    message_type = models.CharField(max_length=16, choices=MessageType.choices)
+    sender_organ_id = models.CharField(max_length=64, db_index=True)
+    sender_name = models.CharField(max_length=255, blank=True)
+    document_id = models.CharField(max_length=255, db_index=True)
+    business_type = models.PositiveSmallIntegerField(null=True, blank=True)
+    status_code = models.CharField(max_length=2, blank=True)
+    subject = models.CharField(max_length=500, blank=True)
+    file = models.FileField(upload_to="exchange/%Y/%m/%d/", max_length=255)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content_key = models.CharField(max_length=64, unique=True)
+    signature = models.CharField(max_length=16, blank=True)
+    source_system = models.ForeignKey(HubSystem, on_delete=models.PROTECT, related_name="+")
+    hops = models.PositiveSmallIntegerField(default=0)
+    trace = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Hubs the packet passed through: [{hub, at}]. Kept beside the packet, not written into "
+        "it, because the XML-DSig signature covers the whole packet.",
+    )
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.message_type} {self.document_id}"
+
+
+class Delivery(models.Model):
+    """One recipient's copy of a packet: waiting, fetched, acknowledged; or forwarded to the parent hub."""
+
+    class Route(models.TextChoices):
+        LOCAL = "local", _("Hệ thống kết nối với trục")
+        PARENT = "parent", _("Chuyển lên trục cấp trên")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ nhận")
+        FETCHED = "fetched", _("Đã lấy")
+        DONE = "done", _("Đã nhận xong")
+        FAILED = "failed", _("Lỗi")
+
+    packet = models.ForeignKey(Packet, on_delete=models.PROTECT, related_name="deliveries")
+    organ_id = models.CharField(max_length=64)
+    route = models.CharField(max_length=8, choices=Route.choices)
+    system = models.ForeignKey(HubSystem, on_delete=models.PROTECT, related_name="deliveries")
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["packet", "organ_id"], name="delivery_once_per_recipient")
+        ]
+        indexes = [
+            models.Index(fields=["system", "state", "created_at"]),
+            models.Index(
+                fields=["route", "state"], condition=Q(route="parent"), name="delivery_parent_queue"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.packet_id} → {self.organ_id} ({self.state})"
