@@ -39,6 +39,9 @@ from egov.documents.services import default_register, register_incoming
 
 S = OutgoingDocument.Status
 outgoing_issued = Signal()  # kwargs: document (sent after commit)
+# Sent inside the issuing transaction, once the number is given and the seal applied: the exchange app
+# builds, signs and queues one packet per outside recipient here (transactional outbox).
+outgoing_issuing = Signal()  # kwargs: document, actor
 
 
 def _event(doc: OutgoingDocument, kind: str, actor: Any, note: str = "", **data: Any) -> None:
@@ -82,6 +85,11 @@ def _role(actor: Any, agency: Agency, *roles: str) -> None:
         return
     if not directory.user_has_role(actor, agency, *roles):
         raise PermissionDenied(_("Bạn không có vai trò phù hợp tại %(a)s.") % {"a": agency})
+
+
+def uses_this_instance(agency: Agency) -> bool:
+    """An agency keeps its registers in this egov (deliver directly) or elsewhere (send through the axis)."""
+    return Register.objects.filter(agency=agency.organisation(), active=True).exists()
 
 
 @transaction.atomic
@@ -128,7 +136,14 @@ def create_draft(
     doc.full_clean(exclude=["created_by"])
     doc.save()
     for recipient in dict.fromkeys(recipients or []):
-        internal = recipient.is_current
+        internal = uses_this_instance(recipient)
+        if not internal and not recipient.code_qcvn102:
+            raise ValidationError(
+                {
+                    "recipients": _("%(a)s không dùng hệ thống này và chưa có mã QCVN 102 để gửi qua trục.")
+                    % {"a": recipient}
+                }
+            )
         OutgoingRecipient.objects.create(
             document=doc,
             agency=recipient,
@@ -166,9 +181,13 @@ def submit(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
 
 @transaction.atomic
 def review(*, actor: Any, document: OutgoingDocument, approve: bool, note: str = "") -> OutgoingDocument:
-    """Lãnh đạo đơn vị soạn thảo cho ý kiến: forward to the agency's leader, or return to the drafter."""
+    """Lãnh đạo đơn vị soạn thảo cho ý kiến: forward to the agency's leader, or return to the drafter. The
+    agency's own leaders may review too."""
     doc = _locked(document)
-    _role(actor, doc.drafting_unit or doc.agency, Role.LEADER, Role.DEPUTY_LEADER)
+    if doc.drafting_unit is None or not (
+        actor is None or directory.user_has_role(actor, doc.drafting_unit, Role.LEADER, Role.DEPUTY_LEADER)
+    ):
+        _role(actor, doc.agency, Role.LEADER, Role.DEPUTY_LEADER)
     if not approve and not note.strip():
         raise ValidationError({"note": _("Cần ghi lý do trả lại.")})
     before = _move(doc, (S.IN_REVIEW,), S.PENDING_APPROVAL if approve else S.DRAFT)
@@ -408,6 +427,7 @@ def issue(*, actor: Any, document: OutgoingDocument, register: Register | None =
         rcpt.status_code, rcpt.status_description, rcpt.status_at = "01", "Đã đến", now
         rcpt.save(update_fields=["incoming", "status_code", "status_description", "status_at"])
         delivered.append(incoming.pk)
+    outgoing_issuing.send(sender=OutgoingDocument, document=doc, actor=actor)
     _event(doc, "issued", actor, number=doc.number_notation, delivered=delivered)
     record(
         "documents.outgoing.issue",

@@ -264,7 +264,7 @@ def register_incoming(
         from egov.documents import storage
 
         for upload in files:
-            storage.attach(doc, upload, actor=actor)
+            storage.attach(doc, upload, actor=actor, lenient=source == IncomingDocument.Source.EXCHANGE)
         doc.refresh_search_key(storage.texts_of(doc))
         doc.save(update_fields=["search_key"])
     kind = "registered" if number_now else "received"

@@ -9,7 +9,10 @@ from django.dispatch import Signal
 
 from egov.documents.models import IncomingDocument
 
-incoming_status_changed = Signal()  # kwargs: document, status_code, description
+incoming_status_changed = Signal()  # kwargs: document, status_code, description (after commit)
+# Sent inside the transaction that changed the status: a receiver's writes (e.g. the exchange outbox row of
+# the status packet) commit or roll back with the change itself.
+incoming_status_changing = Signal()  # kwargs: document, status_code, description
 
 S = IncomingDocument.Status
 EXCHANGE_STATUS = {
@@ -33,6 +36,9 @@ def status_code(document: IncomingDocument) -> tuple[str, str]:
 def on_commit_status(document: IncomingDocument) -> None:
     code, description = status_code(document)
     pk = document.pk
+    incoming_status_changing.send(
+        sender=IncomingDocument, document=document, status_code=code, description=description
+    )
 
     def send() -> None:
         doc = IncomingDocument.objects.get(pk=pk)

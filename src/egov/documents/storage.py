@@ -28,7 +28,15 @@ PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 IMAGES = {"image/png", "image/jpeg", "image/tiff"}
 ALLOWED = {PDF, DOCX, *IMAGES}
-EXTENSIONS = {PDF: ".pdf", DOCX: ".docx", "image/png": ".png", "image/jpeg": ".jpg", "image/tiff": ".tif"}
+OCTET = "application/octet-stream"
+EXTENSIONS = {
+    PDF: ".pdf",
+    DOCX: ".docx",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/tiff": ".tif",
+    OCTET: ".bin",
+}
 MAX_TEXT = 200_000  # characters of extracted text kept for search
 
 
@@ -92,8 +100,12 @@ def max_upload_bytes() -> int:
     return int(settings.EGOV_MAX_UPLOAD_MB) * 1024 * 1024
 
 
-def store(upload: Any, *, actor: Any = None, field: str = "files") -> StoredFile:
-    """Validate and store one upload. Raises ValidationError naming the file and the problem."""
+def store(upload: Any, *, actor: Any = None, field: str = "files", lenient: bool = False) -> StoredFile:
+    """Validate and store one upload. Raises ValidationError naming the file and the problem.
+
+    ``lenient`` is for files that arrive with a document from another agency (exchange axis): refusing them
+    would lose the document, so any type is kept — stored as ``application/octet-stream`` (always served as a
+    download) when it is not an accepted kind — and a file whose text cannot be read is kept without text."""
     name = (getattr(upload, "name", None) or "tep").rsplit("/", 1)[-1][:200]
     limit = max_upload_bytes()
     data = upload.read(limit + 1)
@@ -104,6 +116,8 @@ def store(upload: Any, *, actor: Any = None, field: str = "files") -> StoredFile
     if not data:
         raise ValidationError({field: _("Tệp “%(n)s” rỗng.") % {"n": name}})
     content_type = sniff(data)
+    if content_type is None and lenient:
+        content_type = OCTET
     if content_type is None:
         raise ValidationError(
             {
@@ -114,9 +128,13 @@ def store(upload: Any, *, actor: Any = None, field: str = "files") -> StoredFile
     try:
         text = extract_text(data, content_type)
     except ValueError as exc:
-        raise ValidationError(
-            {field: _("Tệp “%(n)s” bị hỏng, không đọc được: %(e)s") % {"n": name, "e": exc}}
-        ) from exc
+        if lenient:
+            logger.warning("no text from %s (%s): %s", name, content_type, exc)
+            text = ""
+        else:
+            raise ValidationError(
+                {field: _("Tệp “%(n)s” bị hỏng, không đọc được: %(e)s") % {"n": name, "e": exc}}
+            ) from exc
     digest = StoredFile.digest(data)
     stored = StoredFile(
         sha256=digest,
@@ -137,8 +155,9 @@ def attach(
     *,
     actor: Any = None,
     role: str = Attachment.Role.MAIN,
+    lenient: bool = False,
 ) -> Attachment:
-    stored = store(upload, actor=actor)
+    stored = store(upload, actor=actor, lenient=lenient)
     if isinstance(doc, IncomingDocument):
         return Attachment.objects.create(incoming=doc, file=stored, role=role)
     return Attachment.objects.create(outgoing=doc, file=stored, role=role)

@@ -5,3 +5,16 @@ class ExchangeConfig(AppConfig):
     name = "egov.exchange"
     label = "exchange"
     verbose_name = "Liên thông văn bản / Document exchange"
+
+    def ready(self) -> None:
+        from egov.documents.models import IncomingDocument, OutgoingDocument
+        from egov.documents.outgoing import outgoing_issuing
+        from egov.documents.signals import incoming_status_changing
+        from egov.exchange import agency
+
+        outgoing_issuing.connect(
+            agency.on_outgoing_issuing, sender=OutgoingDocument, dispatch_uid="exchange.outbox"
+        )
+        incoming_status_changing.connect(
+            agency.on_incoming_status_changing, sender=IncomingDocument, dispatch_uid="exchange.status"
+        )

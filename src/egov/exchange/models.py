@@ -159,3 +159,115 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.packet_id} → {self.organ_id} ({self.state})"
+
+
+# --- Agency side: this instance as the document system of its agencies ---------------------------------
+
+
+class OutboundPacket(models.Model):
+    """Transactional outbox: a packet built and signed in the transaction that issued the document (or
+    changed an incoming document's status), sent to the hub by a worker with retries."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("Văn bản")
+        STATUS = "status", _("Trạng thái")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Chờ gửi")
+        SENT = "sent", _("Đã gửi lên trục")
+        FAILED = "failed", _("Gửi lỗi")
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    recipient = models.OneToOneField(
+        "documents.OutgoingRecipient",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbound",
+    )
+    incoming = models.ForeignKey(
+        "documents.IncomingDocument",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outbound_statuses",
+    )
+    status_code = models.CharField(max_length=2, blank=True)
+    organ_id = models.CharField(max_length=64, help_text="Recipient OrganId.")
+    document_id = models.CharField(max_length=255)
+    message_type = models.CharField(max_length=16, default="edoc")
+    file = models.FileField(upload_to="exchange/outbox/%Y/%m/", max_length=255)
+    sha256 = models.CharField(max_length=64)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    remote_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["incoming", "status_code"], condition=Q(kind="status"), name="outbound_status_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.document_id} → {self.organ_id} ({self.state})"
+
+
+class InboundPacket(models.Model):
+    """A packet this instance took from the hub. Its unique keys make a packet delivered twice (or fetched
+    again after a crash before the acknowledgement) change nothing the second time."""
+
+    remote_id = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=8)
+    sender_organ_id = models.CharField(max_length=64)
+    recipient_organ_id = models.CharField(max_length=64)
+    document_id = models.CharField(max_length=255)
+    business_type = models.PositiveSmallIntegerField(null=True, blank=True)
+    status_code = models.CharField(max_length=2, blank=True)
+    incoming = models.ForeignKey(
+        "documents.IncomingDocument", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.CharField(max_length=500, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient_organ_id", "sender_organ_id", "document_id", "business_type"],
+                condition=Q(kind="document"),
+                name="inbound_document_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.document_id} ({self.remote_id})"
+
+
+class RecipientStatus(models.Model):
+    """History of the statuses (01–06, 02, 15, 16) a recipient outside egov reported for an outgoing
+    document; the latest is also kept on ``OutgoingRecipient``."""
+
+    recipient = models.ForeignKey(
+        "documents.OutgoingRecipient", on_delete=models.CASCADE, related_name="history"
+    )
+    status_code = models.CharField(max_length=2)
+    description = models.CharField(max_length=500, blank=True)
+    reported_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["reported_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "status_code", "reported_at"], name="recipient_status_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recipient_id}: {self.status_code}"

@@ -127,3 +127,30 @@ def poll_parent() -> int:
     except HubUnavailable as exc:
         logger.warning("parent hub unavailable: %s", exc)
         return 0
+
+
+@every(name="exchange.send_outbox", minutes=1)
+@task(queue_name="exchange")
+def send_outbox() -> int:
+    """Send the queued packets of this instance's agencies: enqueued after each commit that queues one, and
+    every minute for the retries."""
+    from egov.exchange import agency
+
+    client = agency.agency_client()
+    return agency.send_pending(client) if client else 0
+
+
+@every(name="exchange.receive", minutes=1)
+@task(queue_name="exchange")
+def receive() -> int:
+    """Take what the hub holds for this instance's agencies."""
+    from egov.exchange import agency
+
+    client = agency.agency_client()
+    if client is None:
+        return 0
+    try:
+        return agency.receive(client)
+    except HubUnavailable as exc:
+        logger.warning("hub unavailable: %s", exc)
+        return 0

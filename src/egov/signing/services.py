@@ -849,3 +849,16 @@ def verify_pdf(pdf: bytes) -> list[SignatureCheck]:
             )
         results.append(replace(check, certificate_id=cert.pk, revoked=revoked))
     return results
+
+
+def xml_packet_signer(*, actor: Any, certificate: Certificate) -> Any:
+    """An ``edxml.PacketSigner`` (XML-DSig) holding the key and chain of an agency certificate, for the
+    exchange app to sign outgoing edXML packets. Same permission rule as signing a PDF."""
+    from egov.exchange.edxml import PacketSigner
+
+    cert = Certificate.objects.select_related("owner_agency", "owner_user").get(pk=certificate.pk)
+    _require(selectors.can_sign_with(actor, cert), _("Bạn không được ký bằng chứng thư số này."))
+    if cert.status != Certificate.Status.ACTIVE or not cert.has_private_key:
+        raise ValidationError({"certificate": _("Chứng thư số không dùng được để ký.")})
+    chain = [crypto.load_pem(cert.certificate_pem), *crypto.load_pem_chain(cert.chain_pem)]
+    return PacketSigner(key=_load_key(cert), certificates=chain)
