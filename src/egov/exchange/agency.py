@@ -1,12 +1,12 @@
 """This egov instance as the document system of its agencies on the exchange axis.
 
-Sending (transactional outbox):
-  ``documents.outgoing.issue`` → signal ``outgoing_issuing`` (inside its transaction) →
-  :func:`queue_documents` builds one edXML packet per outside recipient, signs it (XML-DSig, the agency
-  certificate) and stores an ``OutboundPacket`` — committed with the issue itself. A handling-status change
-  of a document that came through the axis → signal ``incoming_status_changing`` → :func:`queue_status` (01
-  on receipt, 03, 04, 05, 06, or 02 with the reason). Worker task ``exchange.send_outbox`` sends them with retries and backoff;
-  after the retry budget the packet is marked failed and the reason shows on the document's page.
+Sending (transactional outbox): ``documents.outgoing.issue`` sends ``outgoing_issuing`` inside its
+transaction; :func:`queue_documents` then builds one edXML packet per outside recipient, signs it (XML-DSig,
+agency certificate) and stores an ``OutboundPacket``, committed with the issue itself. A status change of a
+document that came through the axis sends ``incoming_status_changing``; :func:`queue_status` queues the
+status packet (01 on receipt, 03, 04, 05, 06, or 02 with the reason). The worker task
+``exchange.send_outbox`` sends them with retries and backoff; past the retry budget the packet is marked
+failed and the reason shows on the document's page.
 
 Receiving: periodic task ``exchange.receive`` lists what the hub holds for this system, fetches each packet,
 and in one transaction records an ``InboundPacket`` (unique keys: hub docId; recipient + sender + DocumentId
