@@ -53,9 +53,15 @@ T = TypeVar("T")
 
 
 def every(
-    *, name: str, minutes: int = 0, hours: int = 0, days: int = 0, offset: dt.timedelta | None = None
+    *,
+    name: str,
+    seconds: int = 0,
+    minutes: int = 0,
+    hours: int = 0,
+    days: int = 0,
+    offset: dt.timedelta | None = None,
 ) -> Callable[[T], T]:
-    interval = dt.timedelta(minutes=minutes, hours=hours, days=days)
+    interval = dt.timedelta(seconds=seconds, minutes=minutes, hours=hours, days=days)
     if interval <= dt.timedelta(0):
         raise ValueError(f"schedule {name}: the interval must be positive")
 

@@ -20,6 +20,7 @@ from egov.exchange.models import Delivery, HubSystem, Packet
 
 logger = logging.getLogger(__name__)
 
+POLL_SECONDS = settings.EGOV_EXCHANGE_POLL_SECONDS
 MAX_ATTEMPTS = 12  # with the backoff below: about 17 hours before a delivery is given up
 
 
@@ -109,14 +110,14 @@ def receive_from_parent(client: LgspClient) -> int:
     return received
 
 
-@every(name="exchange.forward_to_parent", minutes=1)
+@every(name="exchange.forward_to_parent", seconds=POLL_SECONDS)
 @task(queue_name="exchange")
 def forward_to_parent() -> int:
     client = parent_client()
     return forward_pending(client) if client else 0
 
 
-@every(name="exchange.poll_parent", minutes=1)
+@every(name="exchange.poll_parent", seconds=POLL_SECONDS)
 @task(queue_name="exchange")
 def poll_parent() -> int:
     client = parent_client()
@@ -129,7 +130,7 @@ def poll_parent() -> int:
         return 0
 
 
-@every(name="exchange.send_outbox", minutes=1)
+@every(name="exchange.send_outbox", seconds=POLL_SECONDS)
 @task(queue_name="exchange")
 def send_outbox() -> int:
     """Send the queued packets of this instance's agencies: enqueued after each commit that queues one, and
@@ -140,7 +141,7 @@ def send_outbox() -> int:
     return agency.send_pending(client) if client else 0
 
 
-@every(name="exchange.receive", minutes=1)
+@every(name="exchange.receive", seconds=POLL_SECONDS)
 @task(queue_name="exchange")
 def receive() -> int:
     """Take what the hub holds for this instance's agencies."""
