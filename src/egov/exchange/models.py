@@ -8,10 +8,10 @@ not registered here are routed to the parent hub (the national axis) through a d
 
 from __future__ import annotations
 
-import uuid
-
 import hashlib
 import hmac
+import uuid
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
