@@ -4,4 +4,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("egov.directory.api.urls")),
+    path("", include("egov.documents.api.urls")),
 ]

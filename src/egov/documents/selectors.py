@@ -9,15 +9,28 @@ administrators see everything.
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from egov.core import calendar
+from egov.core.text import fold
 from egov.directory import selectors as directory
-from egov.directory.models import Role
-from egov.documents.models import Assignment, Attachment, Confidentiality, IncomingDocument, OutgoingDocument
+from egov.directory.models import Agency, Position, Role
+from egov.documents.models import (
+    Assignment,
+    Attachment,
+    Confidentiality,
+    DocumentEvent,
+    DocumentType,
+    IncomingDocument,
+    OutgoingDocument,
+    OutgoingRecipient,
+    Register,
+)
 
 PRIVILEGED = (Role.CLERK, Role.LEADER, Role.DEPUTY_LEADER)
 OPEN_STATUSES = (
@@ -149,3 +162,251 @@ def attachment_get(user: Any, pk: int) -> Attachment | None:
 
 def outgoing_get(user: Any, pk: int) -> OutgoingDocument | None:
     return outgoing_visible_to(user).filter(pk=pk).first()
+
+
+# --- Reads used by the REST API (documents.api) -----------------------------------------------------------
+
+
+def document_types(*, include_inactive: bool = False) -> QuerySet[DocumentType]:
+    """The document types of Nghị định 30 (public to all staff: documents are addressed to any agency)."""
+    qs = DocumentType.objects.all()
+    return qs if include_inactive else qs.filter(active=True)
+
+
+def registers_visible_to(user: Any) -> QuerySet[Register]:
+    """Registers of the agencies the user belongs to (all of them for system administrators)."""
+    qs = Register.objects.select_related("agency")
+    if directory.is_system_admin(user):
+        return qs
+    members = directory.member_agency_ids(user)
+    if not members:
+        return qs.none()
+    return qs.filter(agency_id__in=members)
+
+
+def clerk_agencies(user: Any) -> list[Agency]:
+    """Agencies where the user acts as clerk (văn thư) now, by position or delegation."""
+    found: dict[int, Agency] = {}
+    for agency, role in directory.acting_roles(user):
+        if role == Role.CLERK:
+            found.setdefault(agency.pk, agency)
+    return list(found.values())
+
+
+def can_register_incoming(user: Any, agency: Agency) -> bool:
+    """What ``services.register_incoming`` will allow: clerks of the agency and system administrators."""
+    return directory.is_system_admin(user) or directory.user_has_role(user, agency, Role.CLERK)
+
+
+def organisations_of(user: Any) -> list[Agency]:
+    """The organisations (agencies, not internal units) the user works in, by position or delegation."""
+    found: dict[int, Agency] = {}
+    for agency, _role in directory.acting_roles(user):
+        org = agency.organisation()
+        found.setdefault(org.pk, org)
+    return list(found.values())
+
+
+def incoming_detail(user: Any, pk: int) -> IncomingDocument | None:
+    """One visible incoming document with its files, assignments and timeline (fixed number of queries)."""
+    return (
+        incoming_visible_to(user)
+        .filter(pk=pk)
+        .select_related("issuing_agency", "created_by")
+        .prefetch_related(
+            Prefetch("attachments", Attachment.objects.select_related("file").order_by("id")),
+            Prefetch(
+                "assignments",
+                Assignment.objects.select_related("user", "unit", "assigned_by").order_by("created_at", "id"),
+            ),
+            Prefetch("events", DocumentEvent.objects.select_related("actor").order_by("at", "id")),
+        )
+        .first()
+    )
+
+
+def outgoing_list(
+    user: Any, *, status: str = "", document_type: int | None = None
+) -> QuerySet[OutgoingDocument]:
+    """Outgoing documents the user may see: newest first with a stable tie-breaker, no query per row."""
+    qs = outgoing_visible_to(user).select_related("created_by")
+    if status:
+        qs = qs.filter(status=status)
+    if document_type:
+        qs = qs.filter(document_type_id=document_type)
+    return qs.order_by("-created_at", "-id")
+
+
+def outgoing_detail(user: Any, pk: int) -> OutgoingDocument | None:
+    """One visible outgoing document with its recipients, files and timeline."""
+    return (
+        outgoing_visible_to(user)
+        .filter(pk=pk)
+        .select_related("created_by", "signer")
+        .prefetch_related(
+            Prefetch("attachments", Attachment.objects.select_related("file").order_by("id")),
+            Prefetch("recipients", OutgoingRecipient.objects.select_related("agency").order_by("id")),
+            Prefetch("events", DocumentEvent.objects.select_related("actor").order_by("at", "id")),
+        )
+        .first()
+    )
+
+
+def deadline_flagger(today: dt.date | None = None) -> Callable[[IncomingDocument], str]:
+    """:func:`deadline_flag` for many documents with one calendar query: a document is due soon when its due
+    date comes before the third working day after today (at most two working days left)."""
+    today = today or timezone.localdate()
+    third = calendar.add_working_days(today, 3)
+
+    def flag(doc: IncomingDocument) -> str:
+        if doc.due_date is None or doc.status not in OPEN_STATUSES:
+            return ""
+        if doc.due_date < today:
+            return "late"
+        return "due_soon" if doc.due_date < third else ""
+
+    return flag
+
+
+# --- Staff web interface (added for the document pages; additive) ---------------------------------------
+
+
+def my_outgoing_tasks(user: Any) -> QuerySet[OutgoingDocument]:
+    """Văn bản đi chờ tôi: my drafts not yet submitted (or returned), drafts of the units I lead waiting for
+    review, documents of the agencies I lead waiting for approval, documents I must sign, and — for clerks —
+    signed documents waiting for a number."""
+    S = OutgoingDocument.Status
+    roles = directory.acting_roles(user)
+    leader_of = [a.pk for a, r in roles if r in (Role.LEADER, Role.DEPUTY_LEADER)]
+    clerk_of = [a.pk for a, r in roles if r == Role.CLERK]
+    condition = Q(status=S.DRAFT, created_by=user) | Q(status=S.APPROVED, signer=user)
+    if leader_of:
+        condition |= Q(status=S.IN_REVIEW, drafting_unit_id__in=leader_of)
+        condition |= Q(status=S.IN_REVIEW, drafting_unit__isnull=True, agency_id__in=leader_of)
+        condition |= Q(status=S.PENDING_APPROVAL, agency_id__in=leader_of)
+    if clerk_of:
+        condition |= Q(status=S.SIGNED, agency_id__in=clerk_of)
+    return (
+        outgoing_visible_to(user)
+        .select_related("signer")
+        .filter(condition)
+        .order_by("-urgency", "created_at", "id")
+    )
+
+
+def outgoing_register_list(
+    user: Any,
+    *,
+    register: int | None = None,
+    status: str = "",
+    document_type: int | None = None,
+    urgency: int | None = None,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+) -> QuerySet[OutgoingDocument]:
+    """:func:`outgoing_list` with the filters of the outgoing register page (dates are the drafting date)."""
+    qs = outgoing_list(user, status=status, document_type=document_type).select_related("signer")
+    if register:
+        qs = qs.filter(register_id=register)
+    if urgency is not None:
+        qs = qs.filter(urgency=urgency)
+    if date_from:
+        qs = qs.filter(created_at__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created_at__date__lte=date_to)
+    return qs
+
+
+def registers_for_role(user: Any, direction: str, *roles: str) -> QuerySet[Register]:
+    """Active registers of the agencies where the user acts in one of ``roles`` (the clerk's registers)."""
+    ids = [a.pk for a, r in directory.acting_roles(user) if r in roles]
+    return (
+        Register.objects.filter(direction=direction, active=True, agency_id__in=ids)
+        .select_related("agency")
+        .order_by("agency__path", "-is_default", "name", "id")
+    )
+
+
+def timeline_names(events: list[DocumentEvent]) -> tuple[dict[int, str], dict[int, str]]:
+    """Names of the people and units the events' data refer to (assignments, forwards, presentations):
+    ``({user id: full name}, {agency id: name})`` with two queries for the whole timeline."""
+    from egov.directory.models import User
+
+    user_ids: set[int] = set()
+    unit_ids: set[int] = set()
+    for event in events:
+        data = event.data or {}
+        for key in ("to", "leader"):
+            if isinstance(data.get(key), int):
+                user_ids.add(data[key])
+        for item in data.get("assignments") or []:
+            if isinstance(item.get("user"), int):
+                user_ids.add(item["user"])
+            if isinstance(item.get("unit"), int):
+                unit_ids.add(item["unit"])
+    users = {u.pk: u.get_full_name() for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    units = dict(Agency.objects.filter(pk__in=unit_ids).values_list("pk", "name")) if unit_ids else {}
+    return users, units
+
+
+def organisation_units(agency: Agency) -> QuerySet[Agency]:
+    """The internal units (phòng, ban) of an agency's organisation, in tree order."""
+    ids = directory.unit_closure(agency.organisation())
+    return Agency.objects.filter(pk__in=ids, kind=Agency.Kind.UNIT).order_by("path")
+
+
+def organisation_staff(viewer: Any, agency: Agency) -> QuerySet[Position]:
+    """Current positions in an agency's organisation (agency and units), for choosing handlers and signers;
+    empty for a viewer outside it."""
+    return directory.agency_members(viewer, agency.organisation())
+
+
+def _fold_prefix_regex(text: str) -> str:
+    return r"^[^|]*" + re.escape(fold(text))
+
+
+def search_documents(
+    user: Any,
+    direction: str,
+    *,
+    query: str = "",
+    document_type: int | None = None,
+    agency_text: str = "",
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    status: str = "",
+    register: int | None = None,
+    urgency: int | None = None,
+) -> QuerySet[Any]:
+    """Search page: visible documents of one direction, narrowed by the filters, then by full-text
+    (``documents.search.apply``, ranked) when there is a query, else newest first. Dates are the document's
+    date (ngày văn bản); ``agency_text`` matches the issuing agency (incoming) or the agency (outgoing)
+    without regard to accents."""
+    from egov.documents import search
+
+    qs: QuerySet[Any]
+    if direction == "outgoing":
+        qs = outgoing_visible_to(user).select_related("signer")
+        if agency_text and fold(agency_text):
+            qs = qs.filter(agency__search_key__contains=fold(agency_text))
+    else:
+        qs = incoming_visible_to(user)
+        if agency_text and fold(agency_text):
+            # identity_key is fold("issuing agency|number|notation"): match before the first "|".
+            qs = qs.filter(identity_key__regex=_fold_prefix_regex(agency_text))
+    if document_type:
+        qs = qs.filter(document_type_id=document_type)
+    if date_from:
+        qs = qs.filter(issued_date__gte=date_from)
+    if date_to:
+        qs = qs.filter(issued_date__lte=date_to)
+    if status:
+        qs = qs.filter(status=status)
+    if register:
+        qs = qs.filter(register_id=register)
+    if urgency is not None:
+        qs = qs.filter(urgency=urgency)
+    if search.terms(query):
+        return search.apply(qs, query)
+    order = "-arrival_date" if direction != "outgoing" else "-created_at"
+    return qs.order_by(order, "-id")

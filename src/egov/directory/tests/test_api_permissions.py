@@ -7,13 +7,16 @@ agency); otherwise the sweep fails, so a new endpoint cannot be added without de
 
 For every route and every method it allows, the foreign staff member gets:
 
-* on anything belonging to B (members, people, positions, delegations): 403 or 404;
+* on anything belonging to B (members, people, positions, delegations, incoming and outgoing documents and
+  their files): 403 or 404;
 * on the agency directory itself (names and codes, public to all staff by design): reads succeed, and every
   write (update, create a child, close) is refused with 403 or 404;
-* on lists: 200, and none of B's people, positions or delegations in the results, whatever the filters;
+* on lists: 200, and none of B's people, positions, delegations, registers or documents in the results,
+  whatever the filters;
 
-and after each call nothing in the database has changed (audit row count included). Methods a route does not
-allow answer 405, also without changes. Anonymous callers get 401 and citizens 403 everywhere.
+and after each call nothing in the database has changed (audit row count, documents and files included).
+Methods a route does not allow answer 405, also without changes. Anonymous callers get 401 and citizens 403
+everywhere.
 """
 
 from __future__ import annotations
@@ -33,6 +36,22 @@ from egov.audit.models import AuditEntry
 from egov.directory import selectors, services
 from egov.directory.models import Agency, Delegation, Position, Role, User
 from egov.directory.tests.fixtures import PASSWORD, Tree
+from egov.documents import outgoing as outgoing_services
+from egov.documents import services as document_services
+from egov.documents.doctypes import ensure_document_types
+from egov.documents.models import (
+    Assignment,
+    Attachment,
+    DocumentEvent,
+    DocumentType,
+    IncomingDocument,
+    OutgoingDocument,
+    OutgoingRecipient,
+    Register,
+    RegisterCounter,
+    StoredFile,
+)
+from egov.documents.tests.conftest import NamedBytes, pdf_bytes
 
 API_PREFIX = "api/v1/"
 ALL_METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
@@ -54,6 +73,47 @@ class World:
     position: Position  # a position in B
     delegation: Delegation  # a delegation in B
     leader: User  # B's leader (delegator of ``delegation``)
+    docs: Documents  # B's registers, documents and files
+
+
+@dataclass
+class Documents:
+    """What agency B owns in the documents app."""
+
+    registers: set[int]
+    incoming: IncomingDocument  # registered, with a PDF
+    outgoing: OutgoingDocument  # a draft, with a PDF
+    incoming_file: Attachment
+    outgoing_file: Attachment
+    document_type: DocumentType
+
+    @property
+    def incoming_register(self) -> int:
+        return self.incoming.register_id
+
+
+def b_documents(tree: Tree, clerk: User, specialist: User) -> Documents:
+    ensure_document_types()
+    for agency in (tree.department, tree.other_province):
+        document_services.ensure_default_registers(actor=None, agency=agency)
+    qd = DocumentType.objects.get(code="quyet-dinh")
+    incoming = document_services.register_incoming(
+        actor=clerk, agency=tree.department, document_type=qd, subject="Quyết định thành lập tổ công tác",
+        issuing_agency_name="Ủy ban nhân dân tỉnh Demo", code_number="15", code_notation="QĐ-UBND",
+        files=[NamedBytes(pdf_bytes("To cong tac chuyen doi so"), "qd.pdf")],
+    )  # fmt: skip
+    draft = outgoing_services.create_draft(
+        actor=specialist, agency=tree.department, document_type=qd, subject="Quyết định ban hành quy chế",
+        recipients=[tree.office], files=[NamedBytes(pdf_bytes("Du thao quy che"), "du-thao.pdf")],
+    )  # fmt: skip
+    return Documents(
+        registers=set(Register.objects.filter(agency=tree.department).values_list("pk", flat=True)),
+        incoming=incoming,
+        outgoing=draft,
+        incoming_file=incoming.attachments.get(),
+        outgoing_file=draft.attachments.get(),
+        document_type=qd,
+    )
 
 
 @pytest.fixture
@@ -87,6 +147,7 @@ def world(
         position=Position.objects.get(user=clerk, agency=tree.department),
         delegation=delegation,
         leader=leader,
+        docs=b_documents(tree, clerk, specialist),
     )
 
 
@@ -130,6 +191,8 @@ Expectation = Deny | Read | ListWithout | NotAgencyScoped
 class RouteSpec:
     methods: dict[str, Expectation]
     kwargs: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+    # Other objects of B to try the same expectations on (e.g. a file of an incoming and of an outgoing doc).
+    more_kwargs: Callable[[World], list[dict[str, Any]]] = field(default=lambda w: [])
 
 
 def b_agency(w: World) -> dict[str, Any]:
@@ -151,6 +214,43 @@ def _delegation_in_b(w: World) -> dict[str, Any]:
         "starts_at": starts,
         "ends_at": ends,
         "reason": "Chiếm quyền",
+    }
+
+
+def _incoming_in_b(w: World) -> dict[str, Any]:
+    """A valid registration of an incoming document for B (B's clerk gets 201 with it)."""
+    return {
+        "agency": w.tree.department.pk,
+        "document_type": w.docs.document_type.pk,
+        "subject": "Văn bản giả mạo",
+        "issuing_agency_name": "Ủy ban nhân dân tỉnh Khác",
+        "code_number": "99",
+        "code_notation": "QĐ-UBND",
+    }
+
+
+def _outgoing_in_b(w: World) -> dict[str, Any]:
+    """A valid draft for B (B's staff get 201 with it)."""
+    return {
+        "agency": w.tree.department.pk,
+        "document_type": w.docs.document_type.pk,
+        "subject": "Dự thảo giả mạo",
+        "recipients": [w.tree.office.pk],
+    }
+
+
+def b_incoming(w: World) -> dict[str, Any]:
+    return {"pk": w.docs.incoming.pk}
+
+
+def b_outgoing(w: World) -> dict[str, Any]:
+    return {"pk": w.docs.outgoing.pk}
+
+
+def _documents_listed(forbidden: Callable[[World], set[int]], queries: Any) -> dict[str, Expectation]:
+    return {
+        "get": ListWithout(forbidden=forbidden, row_agency="agency", queries=queries),
+        "head": ListWithout(forbidden=forbidden),
     }
 
 
@@ -248,11 +348,87 @@ ROUTES: dict[str, RouteSpec] = {
     "directory-api:delegation-revoke": RouteSpec(
         {"post": Deny(body=lambda w: {})}, kwargs=lambda w: {"pk": w.delegation.pk}
     ),
+    # The documents app: B's registers, documents and files.
+    "documents-api:register-list": RouteSpec(
+        _documents_listed(
+            lambda w: w.docs.registers,
+            lambda w: [{}, {"agency": w.tree.department.pk}, {"direction": "incoming"}],
+        )
+    ),
+    "documents-api:incoming-list": RouteSpec(
+        {
+            **_documents_listed(
+                lambda w: {w.docs.incoming.pk},
+                lambda w: [
+                    {},
+                    {"register": w.docs.incoming_register},
+                    {"status": "registered"},
+                    {"document_type": w.docs.document_type.pk, "urgency": 0},
+                    {
+                        "date_from": timezone.localdate().isoformat(),
+                        "date_to": timezone.localdate().isoformat(),
+                    },
+                    {"q": "to cong tac"},
+                    {"q": "15/QĐ-UBND"},
+                ],
+            ),
+            "post": Deny(body=_incoming_in_b),
+        }
+    ),
+    "documents-api:incoming-detail": RouteSpec({"get": Deny(), "head": Deny()}, kwargs=b_incoming),
+    "documents-api:incoming-present": RouteSpec(
+        {"post": Deny(body=lambda w: {"leader": w.leader.pk})}, kwargs=b_incoming
+    ),
+    "documents-api:incoming-assign": RouteSpec(
+        {"post": Deny(body=lambda w: {"direction": "Chiếm", "lead": {"user": w.foreign.pk}})},
+        kwargs=b_incoming,
+    ),
+    "documents-api:incoming-opinion": RouteSpec(
+        {"post": Deny(body=lambda w: {"text": "x"})}, kwargs=b_incoming
+    ),
+    "documents-api:incoming-forward": RouteSpec(
+        {"post": Deny(body=lambda w: {"to": w.foreign.pk})}, kwargs=b_incoming
+    ),
+    "documents-api:incoming-complete": RouteSpec({"post": Deny(body=lambda w: {})}, kwargs=b_incoming),
+    "documents-api:incoming-refuse": RouteSpec(
+        {"post": Deny(body=lambda w: {"reason": "Không nhận"})}, kwargs=b_incoming
+    ),
+    "documents-api:incoming-accept": RouteSpec({"post": Deny(body=lambda w: {})}, kwargs=b_incoming),
+    "documents-api:outgoing-list": RouteSpec(
+        {
+            **_documents_listed(
+                lambda w: {w.docs.outgoing.pk},
+                lambda w: [
+                    {},
+                    {"status": "draft"},
+                    {"document_type": w.docs.document_type.pk},
+                    {"q": "quy che"},
+                ],
+            ),
+            "post": Deny(body=_outgoing_in_b),
+        }
+    ),
+    "documents-api:outgoing-detail": RouteSpec({"get": Deny(), "head": Deny()}, kwargs=b_outgoing),
+    "documents-api:outgoing-submit": RouteSpec({"post": Deny()}, kwargs=b_outgoing),
+    "documents-api:outgoing-review": RouteSpec(
+        {"post": Deny(body=lambda w: {"approve": True})}, kwargs=b_outgoing
+    ),
+    "documents-api:outgoing-approve": RouteSpec(
+        {"post": Deny(body=lambda w: {"approve": True})}, kwargs=b_outgoing
+    ),
+    "documents-api:outgoing-sign": RouteSpec({"post": Deny()}, kwargs=b_outgoing),
+    "documents-api:outgoing-issue": RouteSpec({"post": Deny(body=lambda w: {})}, kwargs=b_outgoing),
+    "documents-api:file-detail": RouteSpec(
+        {"get": Deny(), "head": Deny()},
+        kwargs=lambda w: {"pk": w.docs.incoming_file.pk},
+        more_kwargs=lambda w: [{"pk": w.docs.outgoing_file.pk}],
+    ),
 }
 
 # Routes holding nothing of any agency but the caller's own: still checked for 401/403 to outsiders.
 PUBLIC: dict[str, str] = {
     "directory-api:me": "the caller's own account, positions and delegations",
+    "documents-api:document-type-list": "the document types of Nghị định 30/2020, the same for every agency",
 }
 
 
@@ -335,15 +511,33 @@ DELEGATION_STATE = (
 USER_STATE = ("pk", "username", "full_name", "is_active", "is_staff", "is_superuser", "password")
 
 
+DOCUMENT_STATE = ("pk", "agency_id", "status", "register_id", "subject", "code_number", "code_notation",
+                  "due_date", "updated_at")  # fmt: skip
+
+
 def database_state() -> tuple[Any, ...]:
-    """Everything a directory write could change (the audit row count first)."""
+    """Everything a directory or documents write could change (the audit row count first)."""
     return (
         AuditEntry.objects.count(),
         list(Agency.objects.order_by("pk").values_list(*AGENCY_STATE)),
         list(Position.objects.order_by("pk").values_list(*POSITION_STATE)),
         list(Delegation.objects.order_by("pk").values_list(*DELEGATION_STATE)),
         list(User.objects.order_by("pk").values_list(*USER_STATE)),
+        list(IncomingDocument.objects.order_by("pk").values_list(*DOCUMENT_STATE, "arrival_number")),
+        list(OutgoingDocument.objects.order_by("pk").values_list(*DOCUMENT_STATE, "number", "signer_id")),
+        [model.objects.count() for model in DOCUMENT_ROWS],
+        list(RegisterCounter.objects.order_by("pk").values_list("pk", "last_number")),
     )
+
+
+DOCUMENT_ROWS: tuple[Any, ...] = (
+    Attachment,
+    StoredFile,
+    Assignment,
+    DocumentEvent,
+    OutgoingRecipient,
+    Register,
+)
 
 
 def call(client: APIClient, method: str, url: str, body: dict[str, Any] | None = None,
@@ -359,12 +553,22 @@ def _ids_in(data: Any) -> set[int]:
     return {data["id"]}
 
 
-def resolve_url(route: Route, world: World) -> str:
+def resolve_urls(route: Route, world: World) -> list[str]:
+    """The URLs of ``route`` for each of B's objects the sweep tries on it."""
     spec = ROUTES.get(route.name)
-    kwargs = spec.kwargs(world) if spec else {}
-    missing = set(route.kwargs) - set(kwargs)
-    assert not missing, f"{route.name}: the sweep does not know how to fill {sorted(missing)}"
-    return reverse(route.name, kwargs=kwargs)
+    variants = [spec.kwargs(world), *spec.more_kwargs(world)] if spec else [{}]
+    urls = []
+    for kwargs in variants:
+        missing = set(route.kwargs) - set(kwargs)
+        assert not missing, f"{route.name}: the sweep does not know how to fill {sorted(missing)}"
+        urls.append(reverse(route.name, kwargs=kwargs))
+    return urls
+
+
+def routes_and_urls(world: World) -> Iterator[tuple[Route, str]]:
+    for route in api_routes():
+        for url in resolve_urls(route, world):
+            yield route, url
 
 
 # --- The sweep ------------------------------------------------------------------------------------------
@@ -396,8 +600,7 @@ def test_foreign_staff_sweep(world: World) -> None:
     client = client_for(world.foreign)
     failures: list[str] = []
     checked = 0
-    for route in api_routes():
-        url = resolve_url(route, world)
+    for route, url in routes_and_urls(world):
         spec = ROUTES.get(route.name)
         for method in ALL_METHODS:
             expectation: Expectation | None = spec.methods.get(method) if spec else None
@@ -465,8 +668,7 @@ def test_outsiders_sweep(world: World, who: str) -> None:
         user, expected = None, 401
     client = client_for(user)
     failures = []
-    for route in api_routes():
-        url = resolve_url(route, world)
+    for route, url in routes_and_urls(world):
         for method in sorted(route.methods):
             spec = ROUTES.get(route.name)
             expectation = spec.methods.get(method) if spec else None
@@ -490,6 +692,28 @@ def test_b_staff_do_see_b(world: World) -> None:
     assert client.get(f"/api/v1/delegations/{world.delegation.pk}/").status_code == 200
     people = {row["id"] for row in client.get("/api/v1/people/").json()["results"]}
     assert world.b_people <= people
+    docs = world.docs
+    assert client.get(f"/api/v1/incoming/{docs.incoming.pk}/").status_code == 200
+    assert client.get(f"/api/v1/outgoing/{docs.outgoing.pk}/").status_code == 200
+    for attachment in (docs.incoming_file, docs.outgoing_file):
+        assert client.get(f"/api/v1/files/{attachment.pk}/").status_code == 200
+    assert docs.incoming.pk in {row["id"] for row in client.get("/api/v1/incoming/").json()["results"]}
+    assert docs.outgoing.pk in {row["id"] for row in client.get("/api/v1/outgoing/").json()["results"]}
+    assert docs.registers == {row["id"] for row in client.get("/api/v1/registers/").json()["results"]}
+
+
+def test_b_staff_can_create_what_the_foreign_user_could_not(world: World) -> None:
+    """The refused document bodies are valid for B's own clerk (the sweep person) and drafter."""
+    incoming = ROUTES["documents-api:incoming-list"].methods["post"]
+    draft = ROUTES["documents-api:outgoing-list"].methods["post"]
+    assert isinstance(incoming, Deny) and incoming.body and isinstance(draft, Deny) and draft.body
+    client = client_for(world.person)
+    assert client.post("/api/v1/incoming/", incoming.body(world), format="json").status_code == 201
+    assert client.post("/api/v1/outgoing/", draft.body(world), format="json").status_code == 201
+    present = ROUTES["documents-api:incoming-present"].methods["post"]
+    assert isinstance(present, Deny) and present.body
+    url = f"/api/v1/incoming/{world.docs.incoming.pk}/present/"
+    assert client.post(url, present.body(world), format="json").status_code == 200
 
 
 def test_b_admin_can_do_what_the_foreign_user_could_not(world: World, agency_admin: User) -> None:
