@@ -18,5 +18,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("egov.api_urls")),
     path("lgsp/v1/", include("egov.exchange.lgsp_urls")),
+    path("", include("egov.documents.urls")),
     path("", include("egov.directory.urls")),
 ]

@@ -37,7 +37,15 @@ class HubOrganAdmin(ReadOnly):
 
 @admin.register(Packet)
 class PacketAdmin(ReadOnly):
-    list_display = ("received_at", "message_type", "document_id", "status_code", "sender_organ_id", "size", "hops")
+    list_display = (
+        "received_at",
+        "message_type",
+        "document_id",
+        "status_code",
+        "sender_organ_id",
+        "size",
+        "hops",
+    )
     list_filter = ("message_type",)
     search_fields = ("document_id", "sender_organ_id", "id")
     date_hierarchy = "received_at"
@@ -53,7 +61,16 @@ class DeliveryAdmin(ReadOnly):
 
 @admin.register(OutboundPacket)
 class OutboundPacketAdmin(ReadOnly):
-    list_display = ("created_at", "kind", "document_id", "status_code", "organ_id", "state", "attempts", "last_error")
+    list_display = (
+        "created_at",
+        "kind",
+        "document_id",
+        "status_code",
+        "organ_id",
+        "state",
+        "attempts",
+        "last_error",
+    )
     list_filter = ("state", "kind")
     search_fields = ("document_id", "organ_id")
 
