@@ -585,3 +585,31 @@ class ExportForm(forms.Form):
 
 INCOMING_STATUSES = IncomingDocument.Status.choices
 OUTGOING_STATUSES = OutgoingDocument.Status.choices
+
+
+class RevocationDecisionForm(forms.Form):
+    """Trả lời đề nghị thu hồi: đồng ý (15) hoặc từ chối có lý do (16)."""
+
+    prefix = "revocation"
+
+    decision = forms.ChoiceField(
+        label=_("Quyết định"),
+        choices=[("accept", _("Đồng ý thu hồi")), ("refuse", _("Từ chối thu hồi"))],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label=_("Lý do từ chối"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "refuse" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Cần ghi lý do từ chối thu hồi."))
+        return data
+
+
+class RevokeForm(forms.Form):
+    prefix = "revoke"
+    reason = forms.CharField(
+        label=_("Lý do thu hồi"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )

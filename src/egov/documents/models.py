@@ -197,6 +197,15 @@ class IncomingDocument(DocumentMetadata):
         ASSIGNED = "assigned", _("Đã phân công")  # 04
         IN_PROGRESS = "in_progress", _("Đang xử lý")  # 05
         COMPLETED = "completed", _("Hoàn thành")  # 06
+        REVOKED = "revoked", _("Đã thu hồi")  # 15: the sender took it back and the clerk agreed
+
+    class Business(models.IntegerChoices):
+        """edXML BussinessDocType: what the packet did to the document."""
+
+        NEW = 0, _("Văn bản mới")
+        REVOKE = 1, _("Thu hồi")
+        UPDATE = 2, _("Cập nhật")
+        REPLACE = 3, _("Thay thế")
 
     register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="incoming_documents")
     arrival_year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -227,6 +236,19 @@ class IncomingDocument(DocumentMetadata):
     )
     refusal_reason = models.CharField(_("lý do từ chối"), max_length=500, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    business = models.PositiveSmallIntegerField(
+        _("loại nghiệp vụ"), choices=Business.choices, default=Business.NEW
+    )
+    related = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="followups",
+        verbose_name=_("văn bản được cập nhật/thay thế"),
+    )
+    revocation_requested_at = models.DateTimeField(_("ngày đề nghị thu hồi"), null=True, blank=True)
+    revocation_reason = models.CharField(_("lý do thu hồi"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("văn bản đến")

@@ -42,6 +42,7 @@ outgoing_issued = Signal()  # kwargs: document (sent after commit)
 # Sent inside the issuing transaction, once the number is given and the seal applied: the exchange app
 # builds, signs and queues one packet per outside recipient here (transactional outbox).
 outgoing_issuing = Signal()  # kwargs: document, actor
+outgoing_revoking = Signal()  # kwargs: document, actor, reason (inside the revoking transaction)
 
 
 def _event(doc: OutgoingDocument, kind: str, actor: Any, note: str = "", **data: Any) -> None:
@@ -445,5 +446,34 @@ def issue(*, actor: Any, document: OutgoingDocument, register: Register | None =
     pk = doc.pk
     transaction.on_commit(
         lambda: outgoing_issued.send(sender=OutgoingDocument, document=OutgoingDocument.objects.get(pk=pk))
+    )
+    return doc
+
+
+@transaction.atomic
+def revoke(*, actor: Any, document: OutgoingDocument, reason: str) -> OutgoingDocument:
+    """Thu hồi văn bản đã ban hành (Nghị định 30, Điều 18.4): the document is frozen; recipients in this
+    instance get a revocation request on their copy; outside recipients get a revocation packet (edXML
+    BussinessDocType 1) through the exchange axis. Each recipient answers 15 (agrees) or 16 (refuses)."""
+    from egov.documents import services as incoming_services
+
+    doc = _locked(document)
+    _role(actor, doc.agency, Role.LEADER, Role.DEPUTY_LEADER, Role.CLERK)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Cần ghi lý do thu hồi.")})
+    before = _move(doc, (S.ISSUED,), S.REVOKED)
+    doc.save()
+    for rcpt in doc.recipients.filter(channel=OutgoingRecipient.Channel.INTERNAL).select_related("incoming"):
+        if rcpt.incoming is not None:
+            incoming_services.request_revocation(actor=actor, document=rcpt.incoming, reason=reason)
+    outgoing_revoking.send(sender=OutgoingDocument, document=doc, actor=actor, reason=reason.strip())
+    _event(doc, "revoked", actor, note=reason.strip())
+    record(
+        "documents.outgoing.revoke",
+        actor=actor,
+        agency=doc.agency,
+        target=doc,
+        before={"status": before},
+        after={"status": doc.status, "reason": reason.strip()},
     )
     return doc

@@ -540,9 +540,81 @@ def complete(*, actor: Any, document: IncomingDocument, summary: str = "") -> In
     return doc
 
 
+# --- revocation (thu hồi, Nghị định 30 Điều 18.4; edXML 13/15/16) ------------------------------------------
+
+
+@transaction.atomic
+def request_revocation(*, actor: Any, document: IncomingDocument, reason: str) -> IncomingDocument:
+    """The sender takes a document back (received through the axis or from an agency in this instance): the
+    recipient's clerk must then accept (15) or refuse (16)."""
+    doc = _locked(document)
+    if doc.status in (Status.REVOKED, Status.REFUSED):
+        return doc
+    doc.revocation_requested_at = timezone.now()
+    doc.revocation_reason = reason.strip()[:500]
+    doc.save()
+    _event(doc, "revocation_requested", actor, note=doc.revocation_reason)
+    record(
+        "documents.incoming.revocation_requested",
+        actor=actor,
+        agency=doc.agency,
+        target=doc,
+        after={"reason": doc.revocation_reason},
+    )
+    return doc
+
+
+@transaction.atomic
+def accept_revocation(*, actor: Any, document: IncomingDocument) -> IncomingDocument:
+    """Đồng ý thu hồi (15): the document leaves the handling flow; its record stays for the audit."""
+    doc = _locked(document)
+    _require_role(actor, doc.agency, Role.CLERK)
+    if doc.revocation_requested_at is None:
+        raise ValidationError(_("Không có đề nghị thu hồi văn bản này."))
+    before = doc.status
+    doc.status = Status.REVOKED
+    doc.save()
+    Assignment.objects.filter(document=doc, completed_at__isnull=True).update(completed_at=timezone.now())
+    _event(doc, "revoked", actor, note=doc.revocation_reason)
+    record(
+        "documents.incoming.revoke",
+        actor=actor,
+        agency=doc.agency,
+        target=doc,
+        before={"status": before},
+        after={"status": doc.status},
+    )
+    signals.on_commit_status(doc)
+    return doc
+
+
+@transaction.atomic
+def refuse_revocation(*, actor: Any, document: IncomingDocument, reason: str) -> IncomingDocument:
+    """Từ chối thu hồi (16), with the reason for the sender; the handling goes on."""
+    doc = _locked(document)
+    _require_role(actor, doc.agency, Role.CLERK)
+    if doc.revocation_requested_at is None:
+        raise ValidationError(_("Không có đề nghị thu hồi văn bản này."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Cần ghi lý do từ chối thu hồi.")})
+    doc.revocation_requested_at = None
+    doc.save()
+    _event(doc, "revocation_refused", actor, note=reason.strip())
+    record(
+        "documents.incoming.revocation_refused",
+        actor=actor,
+        agency=doc.agency,
+        target=doc,
+        after={"reason": reason.strip()},
+    )
+    signals.on_commit_status(doc, "16", f"Từ chối yêu cầu thu hồi: {reason.strip()}")
+    return doc
+
+
 __all__ = [
     "AssignmentSpec",
     "accept_received",
+    "accept_revocation",
     "add_opinion",
     "assign",
     "complete",
@@ -553,5 +625,7 @@ __all__ = [
     "forward",
     "present",
     "refuse",
+    "refuse_revocation",
     "register_incoming",
+    "request_revocation",
 ]

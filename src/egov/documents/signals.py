@@ -23,6 +23,7 @@ EXCHANGE_STATUS = {
     S.ASSIGNED: ("04", "Phân công"),
     S.IN_PROGRESS: ("05", "Đang xử lý"),
     S.COMPLETED: ("06", "Hoàn thành"),
+    S.REVOKED: ("15", "Đồng ý yêu cầu thu hồi"),
 }
 
 
@@ -33,8 +34,10 @@ def status_code(document: IncomingDocument) -> tuple[str, str]:
     return code, description
 
 
-def on_commit_status(document: IncomingDocument) -> None:
-    code, description = status_code(document)
+def on_commit_status(document: IncomingDocument, code: str = "", description: str = "") -> None:
+    """Announce the document's status (or an explicit code such as 16, which changes no status)."""
+    if not code:
+        code, description = status_code(document)
     pk = document.pk
     incoming_status_changing.send(
         sender=IncomingDocument, document=document, status_code=code, description=description

@@ -21,6 +21,7 @@ urlpatterns = [
     path("documents/incoming/<int:pk>/opinion/", views.incoming_opinion, name="incoming-opinion"),
     path("documents/incoming/<int:pk>/forward/", views.incoming_forward, name="incoming-forward"),
     path("documents/incoming/<int:pk>/complete/", views.incoming_complete, name="incoming-complete"),
+    path("documents/incoming/<int:pk>/revocation/", views.incoming_revocation, name="incoming-revocation"),
     # Outgoing
     path("documents/outgoing/", views.outgoing_list, name="outgoing-list"),
     path("documents/outgoing/new/", views.outgoing_draft, name="outgoing-draft"),
@@ -33,4 +34,5 @@ urlpatterns = [
     path("documents/outgoing/<int:pk>/approve/", views.outgoing_approve, name="outgoing-approve"),
     path("documents/outgoing/<int:pk>/sign/", views.outgoing_sign, name="outgoing-sign"),
     path("documents/outgoing/<int:pk>/issue/", views.outgoing_issue, name="outgoing-issue"),
+    path("documents/outgoing/<int:pk>/revoke/", views.outgoing_revoke, name="outgoing-revoke"),
 ]

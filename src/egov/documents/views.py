@@ -48,6 +48,8 @@ from egov.documents.forms import (
     OutgoingDraftForm,
     PresentForm,
     RefuseForm,
+    RevocationDecisionForm,
+    RevokeForm,
 )
 from egov.documents.models import (
     Assignment,
@@ -83,6 +85,10 @@ EVENT_LABELS = {
     "approved": pgettext_lazy("timeline", "Lãnh đạo cơ quan duyệt"),
     "signed": pgettext_lazy("timeline", "Ký số"),
     "issued": pgettext_lazy("timeline", "Cấp số và phát hành"),
+    "revoked": pgettext_lazy("timeline", "Thu hồi văn bản"),
+    "revocation_requested": pgettext_lazy("timeline", "Cơ quan gửi đề nghị thu hồi"),
+    "revocation_refused": pgettext_lazy("timeline", "Từ chối thu hồi"),
+    "exchange_failed": pgettext_lazy("timeline", "Gửi qua trục liên thông bị lỗi"),
 }
 OUTGOING_NEXT_STEP: dict[str, Any] = {
     OS.DRAFT: gettext_lazy("Hoàn thiện và trình duyệt dự thảo"),
@@ -105,6 +111,8 @@ RECIPIENT_STATUS = {
     "04": gettext_lazy("Đã phân công"),
     "05": gettext_lazy("Đang xử lý"),
     "06": gettext_lazy("Hoàn thành"),
+    "15": gettext_lazy("Đồng ý thu hồi"),
+    "16": gettext_lazy("Từ chối thu hồi"),
 }
 
 
@@ -377,6 +385,7 @@ def _incoming_abilities(user: Any, doc: IncomingDocument) -> dict[str, bool]:
         "opinion": (is_lead or is_cohandler) and handling,
         "forward": is_lead and handling,
         "complete": is_lead and handling,
+        "revocation": is_clerk and doc.revocation_requested_at is not None and doc.status != IS.REVOKED,
     }
 
 
@@ -399,6 +408,7 @@ INCOMING_FORMS: dict[str, Callable[..., Any]] = {
     "opinion": lambda request, user, doc, data: OpinionForm(data),
     "forward": lambda request, user, doc, data: ForwardForm(data, colleagues=_colleagues(user, doc)),
     "complete": lambda request, user, doc, data: CompleteForm(data),
+    "revocation": lambda request, user, doc, data: RevocationDecisionForm(data),
 }
 
 
@@ -477,6 +487,34 @@ def incoming_refuse(request: HttpRequest, pk: int) -> HttpResponse:
         "refuse",
         lambda user, doc, d: services.refuse(actor=user, document=doc, reason=d["reason"]),
         _("Đã từ chối tiếp nhận; lý do được gửi lại cơ quan gửi."),
+    )
+
+
+@staff_required
+@require_POST
+def incoming_revocation(request: HttpRequest, pk: int) -> HttpResponse:
+    """The clerk agrees (15) or refuses (16, with the reason) to the sender's revocation request."""
+
+    def decide(user: Any, doc: IncomingDocument, d: dict[str, Any]) -> Any:
+        if d["decision"] == "accept":
+            return services.accept_revocation(actor=user, document=doc)
+        return services.refuse_revocation(actor=user, document=doc, reason=d["reason"])
+
+    return _incoming_action(
+        request, pk, "revocation", decide, _("Đã trả lời đề nghị thu hồi của cơ quan gửi.")
+    )
+
+
+@staff_required
+@require_POST
+def outgoing_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    return _outgoing_step(
+        request,
+        pk,
+        "revoke",
+        RevokeForm(request.POST),
+        lambda user, doc, d: outgoing.revoke(actor=user, document=doc, reason=d["reason"]),
+        lambda doc: _("Đã thu hồi văn bản; các nơi nhận được đề nghị thu hồi."),
     )
 
 
@@ -710,6 +748,8 @@ def _outgoing_abilities(user: Any, doc: OutgoingDocument) -> dict[str, bool]:
         "approve": approver and doc.status == OS.PENDING_APPROVAL,
         "sign": doc.signer_id == user.pk and doc.status == OS.APPROVED,
         "issue": directory.user_has_role(user, doc.agency, Role.CLERK) and doc.status == OS.SIGNED,
+        "revoke": doc.status == OS.ISSUED
+        and directory.user_has_role(user, doc.agency, Role.CLERK, *LEADER_ROLES),
     }
 
 
@@ -737,6 +777,8 @@ def _outgoing_context(
         forms["approve"] = bound_form if bound == "approve" else DecisionForm()
     if can["issue"] or bound == "issue":
         forms["issue"] = bound_form if bound == "issue" else _issue_form(user, doc)
+    if can["revoke"] or bound == "revoke":
+        forms["revoke"] = bound_form if bound == "revoke" else RevokeForm()
     certificate = signing_selectors.signing_certificate_for(user) if can["sign"] else None
     recipients = [
         (r, RECIPIENT_STATUS.get(r.status_code, r.status_description)) for r in doc.recipients.all()

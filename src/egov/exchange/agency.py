@@ -159,7 +159,9 @@ def build_document_packet(doc: OutgoingDocument, recipients: list[OutgoingRecipi
 def queue_documents(*, document: OutgoingDocument, actor: Any) -> list[OutboundPacket]:
     """Inside the issuing transaction: one signed packet per outside recipient (none if there are none)."""
     outside = list(
-        document.recipients.filter(channel=OutgoingRecipient.Channel.EXCHANGE, outbound__isnull=True)
+        document.recipients.filter(channel=OutgoingRecipient.Channel.EXCHANGE).exclude(
+            outbound__message_type="edoc"
+        )
     )
     if not outside:
         return []
@@ -191,10 +193,55 @@ def queue_documents(*, document: OutgoingDocument, actor: Any) -> list[OutboundP
     return queued
 
 
+def queue_revocations(*, document: OutgoingDocument, actor: Any, reason: str) -> list[OutboundPacket]:
+    """Inside the revoking transaction: a revocation packet (BussinessDocType 1, messageType ``revocation``)
+    for every outside recipient the document was sent to."""
+    outside = list(
+        document.recipients.filter(channel=OutgoingRecipient.Channel.EXCHANGE, outbound__message_type="edoc")
+    )
+    if not outside:
+        return []
+    # The packet signature is the agency system's (transport integrity), as for status packets; the leader's
+    # decision to revoke is the audited act.
+    signer = _signer(None, document.agency)
+    queued = []
+    for rcpt in outside:
+        packet = build_document_packet(document, [rcpt])
+        packet.business = Business(
+            document_id=packet.document_id,
+            doc_type=BusinessDocType.REVOKE,
+            doc_reason=reason or "Thu hồi văn bản",
+            paper=0,
+        )
+        packet.attachments = []
+        data = packet_to_bytes(packet, signer=signer)
+        queued.append(
+            _store_outbound(
+                data,
+                kind=OutboundPacket.Kind.DOCUMENT,
+                recipient=rcpt,
+                organ_id=rcpt.organ_id,
+                document_id=packet.document_id,
+                message_type="revocation",
+            )
+        )
+    record(
+        "exchange.outbox.queue_revocations",
+        actor=actor,
+        agency=document.agency,
+        target=document,
+        after={"packets": [p.pk for p in queued], "reason": reason},
+    )
+    transaction.on_commit(lambda: _enqueue_send())
+    return queued
+
+
 def queue_status(*, document: IncomingDocument, status_code: str, description: str) -> OutboundPacket | None:
     """Inside the transaction that changed an incoming document's status: the status packet for its sender,
     once per code (03 is reported once even though registering and presenting both map to it)."""
-    inbound = InboundPacket.objects.filter(incoming=document, kind="document").first()
+    inbound = InboundPacket.objects.filter(
+        incoming=document, kind="document", business_type__in=[0, 2, 3]
+    ).first()
     if inbound is None:
         return None  # not received through the axis
     if OutboundPacket.objects.filter(incoming=document, status_code=status_code).exists():
@@ -351,6 +398,9 @@ def _take_document(packet: DocumentPacket, remote_id: str, recipient_organ_id: s
     )
     if not created:
         return f"duplicate of {inbound.remote_id}"
+    business = int(packet.business.doc_type)
+    if business == BusinessDocType.REVOKE:
+        return _take_revocation(packet, inbound, organ)
     doc_type = DocumentType.objects.filter(
         name__iexact=packet.document_type.type_name
     ).first() or DocumentType.objects.get(code="cong-van")
@@ -363,12 +413,49 @@ def _take_document(packet: DocumentPacket, remote_id: str, recipient_organ_id: s
         buf.name = att.name
         files.append(buf)
     incoming = _register(agency, doc_type, packet, sender_agency, files)
+    if business in (BusinessDocType.UPDATE, BusinessDocType.REPLACE):
+        original = _original(packet, organ)
+        incoming.business, incoming.related = business, original
+        incoming.save(update_fields=["business", "related"])
     inbound.incoming = incoming
     inbound.result = "created"
     inbound.save(update_fields=["incoming", "result"])
     # Status 01 (đã đến) for the sender, the same day (Nghị định 30, Điều 21).
     queue_status(document=incoming, status_code="01", description="Đã đến")
     return f"incoming document {incoming.pk}"
+
+
+def _original(packet: DocumentPacket, organ: str) -> IncomingDocument | None:
+    """The document an update, replacement or revocation refers to (same DocumentId, or ResponseFor)."""
+    ids = [packet.document_id, *(r.document_id for r in packet.response_for if r.document_id)]
+    first = (
+        InboundPacket.objects.filter(
+            kind="document",
+            recipient_organ_id=organ,
+            sender_organ_id=packet.sender.organ_id,
+            document_id__in=ids,
+            business_type=BusinessDocType.NEW,
+        )
+        .exclude(incoming=None)
+        .select_related("incoming")
+        .first()
+    )
+    return first.incoming if first else None
+
+
+def _take_revocation(packet: DocumentPacket, inbound: InboundPacket, organ: str) -> str:
+    original = _original(packet, organ)
+    if original is None:
+        inbound.result = "revocation of an unknown document"
+        inbound.save(update_fields=["result"])
+        return inbound.result
+    documents.request_revocation(
+        actor=None, document=original, reason=packet.business.doc_reason or "Thu hồi"
+    )
+    inbound.incoming = original
+    inbound.result = f"revocation requested for {original.pk}"
+    inbound.save(update_fields=["incoming", "result"])
+    return inbound.result
 
 
 def _register(
@@ -464,6 +551,12 @@ def _take_status(packet: StatusPacket, remote_id: str, recipient_organ_id: str) 
 
 def on_outgoing_issuing(sender: Any, document: OutgoingDocument, actor: Any, **kwargs: Any) -> None:
     queue_documents(document=document, actor=actor)
+
+
+def on_outgoing_revoking(
+    sender: Any, document: OutgoingDocument, actor: Any, reason: str, **kwargs: Any
+) -> None:
+    queue_revocations(document=document, actor=actor, reason=reason)
 
 
 def on_incoming_status_changing(

@@ -193,7 +193,7 @@ class OutboundPacket(models.Model):
         FAILED = "failed", _("Gửi lỗi")
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    recipient = models.OneToOneField(
+    recipient = models.ForeignKey(
         "documents.OutgoingRecipient",
         null=True,
         blank=True,
@@ -226,6 +226,11 @@ class OutboundPacket(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["incoming", "status_code"], condition=Q(kind="status"), name="outbound_status_once"
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "message_type"],
+                condition=Q(kind="document"),
+                name="outbound_document_once",
             ),
         ]
         indexes = [models.Index(fields=["state", "next_attempt_at"])]

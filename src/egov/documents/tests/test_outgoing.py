@@ -142,3 +142,44 @@ def test_bad_drafts_refused(registers, specialist, foreign_staff, cv):
     with pytest.raises(ValidationError):
         outgoing.submit(actor=specialist, document=doc)  # nothing to review yet
     assert OutgoingDocument.objects.get(pk=doc.pk).status == S.DRAFT
+
+
+def test_revocation_inside_the_instance(
+    registers, office_staff, clerk, leader, specialist, qd, certificates, django_capture_on_commit_callbacks
+):
+    tree = registers
+    doc = draft(specialist, tree, qd, drafting_unit=None, recipients=[tree.office])
+    outgoing.submit(actor=specialist, document=doc)
+    outgoing.review(actor=leader, document=doc, approve=True)
+    outgoing.approve(actor=leader, document=doc)
+    outgoing.sign(actor=leader, document=doc)
+    doc = outgoing.issue(actor=clerk, document=doc)
+    copy = IncomingDocument.objects.get(agency=tree.office)
+    with pytest.raises(ValidationError):
+        outgoing.revoke(actor=leader, document=doc, reason=" ")
+    with pytest.raises(PermissionDenied):
+        outgoing.revoke(actor=specialist, document=doc, reason="Sai sót")
+    doc = outgoing.revoke(actor=leader, document=doc, reason="Ban hành sai thẩm quyền")
+    assert doc.status == S.REVOKED
+    copy.refresh_from_db()
+    assert copy.revocation_requested_at and copy.revocation_reason == "Ban hành sai thẩm quyền"
+    with pytest.raises(ValidationError):
+        services.refuse_revocation(actor=office_staff["clerk"], document=copy, reason="")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.refuse_revocation(
+            actor=office_staff["clerk"], document=copy, reason="Đã triển khai thực hiện"
+        )
+    rcpt = doc.recipients.get()
+    assert rcpt.status_code == "16"
+    outgoing_again = IncomingDocument.objects.get(pk=copy.pk)
+    assert (
+        outgoing_again.revocation_requested_at is None
+        and outgoing_again.status == IncomingDocument.Status.RECEIVED
+    )
+    services.request_revocation(actor=leader, document=copy, reason="Thu hồi lần 2")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.accept_revocation(actor=office_staff["clerk"], document=copy)
+    copy.refresh_from_db()
+    rcpt.refresh_from_db()
+    assert copy.status == IncomingDocument.Status.REVOKED and rcpt.status_code == "15"
+    assert [e.kind for e in copy.events.all()][-1] == "revoked"

@@ -696,3 +696,52 @@ def test_register_exports(
         reverse("incoming-export"), {"register": book.pk, "format": "xlsx"}
     )
     assert foreign.status_code == 302  # not one of their registers: back to the list with a message
+
+
+def test_revocation_through_the_pages(client, registers, clerk, leader, specialist, qd):
+    """The sender's leader revokes an issued document; the recipient clerk answers on the incoming page."""
+    from egov.directory.models import Role
+    from egov.directory.tests.fixtures import make_staff
+    from egov.documents import outgoing, services
+    from egov.documents.models import IncomingDocument, OutgoingDocument
+    from egov.documents.tests.conftest import NamedBytes, pdf_bytes
+    from egov.signing import services as signing
+
+    tree = registers
+    services.ensure_default_registers(actor=None, agency=tree.office)
+    office_clerk = make_staff("vanthu_vp2", tree.office, Role.CLERK)
+    signing.ensure_builtin_ca(actor=None)
+    signing.issue_personal_certificate(actor=None, user=leader, agency=tree.department)
+    signing.issue_agency_certificate(actor=None, agency=tree.department)
+    doc = outgoing.create_draft(
+        actor=specialist,
+        agency=tree.department,
+        document_type=qd,
+        subject="Quyết định",
+        recipients=[tree.office],
+        files=[NamedBytes(pdf_bytes(), "qd.pdf")],
+    )
+    outgoing.submit(actor=specialist, document=doc)
+    outgoing.review(actor=leader, document=doc, approve=True)
+    outgoing.approve(actor=leader, document=doc)
+    outgoing.sign(actor=leader, document=doc)
+    outgoing.issue(actor=clerk, document=doc)
+
+    client.force_login(leader)
+    page = client.get(f"/documents/outgoing/{doc.pk}/")
+    assert "Thu hồi văn bản" in page.content.decode()
+    assert client.post(f"/documents/outgoing/{doc.pk}/revoke/", {"revoke-reason": ""}).status_code == 400
+    response = client.post(f"/documents/outgoing/{doc.pk}/revoke/", {"revoke-reason": "Ban hành nhầm"})
+    assert response.status_code == 302
+    assert OutgoingDocument.objects.get(pk=doc.pk).status == "revoked"
+
+    copy = IncomingDocument.objects.get(agency=tree.office)
+    client.logout()
+    client.force_login(office_clerk)
+    page = client.get(f"/documents/incoming/{copy.pk}/").content.decode()
+    assert "Đề nghị thu hồi văn bản" in page and "Ban hành nhầm" in page
+    bad = client.post(f"/documents/incoming/{copy.pk}/revocation/", {"revocation-decision": "refuse"})
+    assert bad.status_code == 400
+    ok = client.post(f"/documents/incoming/{copy.pk}/revocation/", {"revocation-decision": "accept"})
+    assert ok.status_code == 302
+    assert IncomingDocument.objects.get(pk=copy.pk).status == "revoked"

@@ -173,3 +173,61 @@ def test_document_from_outside_is_registered_once_and_answered_with_statuses(wor
     assert statuses == ["01", "03", "04", "05", "06"]
     assert Attachment.objects.filter(incoming=doc).exists()
     connection.close()
+
+
+def test_revocation_both_ways(world):
+    tree, staff = world["tree"], world["staff"]
+    # outside → here: a document, then its revocation; the clerk agrees (15)
+    packet = document_packet(
+        sender=VPCP, recipients=[dataclasses.replace(VPCP, organ_id=tree.department.code_qcvn102)]
+    )
+    world["outside"].send(io.BytesIO(packet_to_bytes(packet)))
+    agency.receive(agency.agency_client())
+    doc = IncomingDocument.objects.get()
+    from egov.exchange.edxml import Business, BusinessDocType
+
+    revocation = dataclasses.replace(
+        packet,
+        attachments=[],
+        business=Business(
+            document_id=packet.document_id,
+            doc_type=BusinessDocType.REVOKE,
+            doc_reason="Văn bản ban hành nhầm",
+        ),
+    )
+    world["outside"].send(io.BytesIO(packet_to_bytes(revocation)), "revocation")
+    assert agency.receive(agency.agency_client()) == 1
+    doc.refresh_from_db()
+    assert doc.revocation_requested_at and doc.revocation_reason == "Văn bản ban hành nhầm"
+    assert IncomingDocument.objects.count() == 1
+    services.accept_revocation(actor=staff["clerk"], document=doc)
+    agency.send_pending(agency.agency_client())
+    codes = []
+    for raw in fetch_all(world["outside"], "status"):
+        with read_packet(raw) as st:
+            codes.append(st.status_code)
+    assert codes == ["01", "15"]
+
+    # here → outside: an issued document revoked by the leader travels as a revocation packet
+    cv = DocumentType.objects.get(code="cong-van")
+    out = outgoing.create_draft(
+        actor=staff["specialist"],
+        agency=tree.department,
+        document_type=cv,
+        subject="Kế hoạch kiểm tra",
+        drafting_unit=tree.unit,
+        recipients=[world["vpcp"]],
+        files=[NamedBytes(pdf_bytes(), "kh.pdf")],
+    )
+    outgoing.submit(actor=staff["specialist"], document=out)
+    outgoing.review(actor=staff["leader"], document=out, approve=True)
+    outgoing.approve(actor=staff["leader"], document=out)
+    outgoing.sign(actor=staff["leader"], document=out)
+    out = outgoing.issue(actor=staff["clerk"], document=out)
+    outgoing.revoke(actor=staff["leader"], document=out, reason="Điều chỉnh nội dung")
+    assert agency.send_pending(agency.agency_client()) == 2
+    kinds = []
+    for raw in fetch_all(world["outside"]):
+        with read_packet(raw) as p:
+            kinds.append(int(p.business.doc_type))
+    assert sorted(kinds) == [0, 1]
