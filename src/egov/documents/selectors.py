@@ -245,7 +245,10 @@ def outgoing_detail(user: Any, pk: int) -> OutgoingDocument | None:
         .select_related("created_by", "signer")
         .prefetch_related(
             Prefetch("attachments", Attachment.objects.select_related("file").order_by("id")),
-            Prefetch("recipients", OutgoingRecipient.objects.select_related("agency").order_by("id")),
+            Prefetch(
+                "recipients",
+                OutgoingRecipient.objects.select_related("agency").prefetch_related("history").order_by("id"),
+            ),
             Prefetch("events", DocumentEvent.objects.select_related("actor").order_by("at", "id")),
         )
         .first()

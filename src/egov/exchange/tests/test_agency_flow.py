@@ -130,6 +130,14 @@ def test_issued_document_reaches_outside_and_statuses_come_back(world):
     rcpt = doc.recipients.get()
     assert rcpt.status_code == "06"
     assert list(rcpt.history.values_list("status_code", flat=True)) == ["01", "03", "04", "05", "06"]
+    # the sender sees every recipient's latest status and its history on the outgoing page
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(staff["clerk"])
+    page = browser.get(f"/documents/outgoing/{doc.pk}/").content.decode()
+    assert "Lịch sử trạng thái" in page and "06 · Hoàn thành" in page
+    assert page.count("<li><span class=\"nowrap\">") >= 5
 
 
 def test_document_from_outside_is_registered_once_and_answered_with_statuses(world):
