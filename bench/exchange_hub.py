@@ -13,7 +13,6 @@ Target (issue #4): 200 packets/s of 100 KB sustained for 5 minutes on the 2-core
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 
-from documents_pgcluster import _free_port, bench_database, percentile, setup_django  # noqa: E402
+from documents_pgcluster import _free_port, bench_database, percentile, setup_django
 
 SENDER_SECRET = "bench-sender-secret-0123456789abcdef"
 RECIPIENT_SECRET = "bench-recipient-secret-0123456789abcd"
@@ -65,8 +64,13 @@ def main() -> int:
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Văn thư bench")])
         now = dt.datetime.now(dt.UTC)
         cert = (
-            x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(1)
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
             .sign(key, hashes.SHA256())
         )
         signer = PacketSigner(key=key, certificates=[cert])
@@ -79,21 +83,47 @@ def main() -> int:
                 sender=Organization(organ_id="000.00.00.G22", organ_name="Gửi"),
                 recipients=[Organization(organ_id="000.00.00.G09", organ_name="Nhận")],
                 document_id=f"000.00.00.G22,2026/11/22,{i + 1}/BENCH",
-                attachments=[Attachment(name=f"phu-luc-{i}.bin", content_type="application/octet-stream",
-                                        source=body + i.to_bytes(4, "big"))],
+                attachments=[
+                    Attachment(
+                        name=f"phu-luc-{i}.bin",
+                        content_type="application/octet-stream",
+                        source=body + i.to_bytes(4, "big"),
+                    )
+                ],
             )
             path = folder / f"{i}.edxml"
             path.write_bytes(packet_to_bytes(packet, signer=signer))
             files.append(path)
         size = files[0].stat().st_size
-        print(f"prepared {args.packets} signed packets of {size / 1024:.0f} KB in {time.perf_counter() - t0:.1f} s")
+        print(
+            f"prepared {args.packets} signed packets of {size / 1024:.0f} KB "
+            f"in {time.perf_counter() - t0:.1f} s"
+        )
 
         port = _free_port()
-        env = {**os.environ, "DATABASE_URL": url, "EGOV_LOG_LEVEL": "WARNING", "SECRET_KEY": "b" * 50,
-               "EGOV_DB_CONN_MAX_AGE": "60"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "EGOV_LOG_LEVEL": "WARNING",
+            "SECRET_KEY": "b" * 50,
+            "EGOV_DB_CONN_MAX_AGE": "60",
+        }
         web = subprocess.Popen(
-            [sys.executable, "-m", "egov", "serve", "--bind", f"127.0.0.1:{port}", "--workers",
-             str(args.web_workers), "--threads", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "egov",
+                "serve",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(args.web_workers),
+                "--threads",
+                "2",
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
         )
         import requests
 
@@ -123,8 +153,13 @@ def main() -> int:
                     path = queue.pop()
                 start = time.perf_counter()
                 with path.open("rb") as fh:
-                    r = session.post(base + "sendEdoc", headers=headers, files={"edocFile": fh},
-                                     data={"messageType": "edoc"}, timeout=60)
+                    r = session.post(
+                        base + "sendEdoc",
+                        headers=headers,
+                        files={"edocFile": fh},
+                        data={"messageType": "edoc"},
+                        timeout=60,
+                    )
                 body = r.json()
                 if not body.get("success"):
                     errors.append(str(body))
@@ -178,14 +213,24 @@ def main() -> int:
         web.wait(30)
 
         visible = [listed_at[d] - sent_at[d] for d in sent_at if d in listed_at]
-        print(f"hub: {args.web_workers} gunicorn workers x 2 threads, {args.senders} concurrent senders, PostgreSQL")
-        print(f"accepted {len(latencies)} packets of {size / 1024:.0f} KB in {elapsed:.1f} s: "
-              f"{len(latencies) / elapsed:.1f} packets/s ({len(latencies) * size / elapsed / 1e6:.1f} MB/s); "
-              f"errors {len(errors)}")
-        print(f"sendEdoc latency (durable, available): p50 {percentile(latencies, 50) * 1000:.0f} ms, "
-              f"p95 {percentile(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms")
-        print(f"send → listed for the recipient (poll every 0.2 s): p50 {percentile(visible, 50) * 1000:.0f} ms, "
-              f"p95 {percentile(visible, 95) * 1000:.0f} ms; listed {len(visible)}/{len(sent_at)}")
+        print(
+            f"hub: {args.web_workers} gunicorn workers x 2 threads, {args.senders} concurrent senders, "
+            "PostgreSQL"
+        )
+        print(
+            f"accepted {len(latencies)} packets of {size / 1024:.0f} KB in {elapsed:.1f} s: "
+            f"{len(latencies) / elapsed:.1f} packets/s ({len(latencies) * size / elapsed / 1e6:.1f} MB/s); "
+            f"errors {len(errors)}"
+        )
+        print(
+            f"sendEdoc latency (durable, available): p50 {percentile(latencies, 50) * 1000:.0f} ms, "
+            f"p95 {percentile(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+        )
+        print(
+            "send → listed for the recipient (poll every 0.2 s): "
+            f"p50 {percentile(visible, 50) * 1000:.0f} ms, "
+            f"p95 {percentile(visible, 95) * 1000:.0f} ms; listed {len(visible)}/{len(sent_at)}"
+        )
         print(f"largest hub process RSS: {peak_rss[0] / 1024:.0f} MiB")
         if errors:
             print("first error:", errors[0])

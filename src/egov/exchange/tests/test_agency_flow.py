@@ -137,7 +137,7 @@ def test_issued_document_reaches_outside_and_statuses_come_back(world):
     browser.force_login(staff["clerk"])
     page = browser.get(f"/documents/outgoing/{doc.pk}/").content.decode()
     assert "Lịch sử trạng thái" in page and "06 · Hoàn thành" in page
-    assert page.count("<li><span class=\"nowrap\">") >= 5
+    assert page.count('<li><span class="nowrap">') >= 5
 
 
 def test_document_from_outside_is_registered_once_and_answered_with_statuses(world):
