@@ -147,7 +147,12 @@ def setup_django(url: str) -> None:
     """Point egov at ``url`` and start Django (settings read the environment once)."""
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "egov.settings")
-    os.environ.setdefault("EGOV_VAR_DIR", tempfile.mkdtemp(prefix="egov-bench-var-"))
+    if "EGOV_VAR_DIR" not in os.environ:  # child processes inherit the parent's
+        import atexit
+
+        var_dir = tempfile.mkdtemp(prefix="egov-bench-var-")
+        os.environ["EGOV_VAR_DIR"] = var_dir
+        atexit.register(shutil.rmtree, var_dir, ignore_errors=True)
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
     import django
 

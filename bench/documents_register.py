@@ -24,6 +24,7 @@ import queue
 import sys
 import threading
 import time
+from collections import Counter
 from typing import Any
 
 from documents_pgcluster import TUNED, bench_database, percentile, setup_django
@@ -106,6 +107,38 @@ def clerk_loop(clerk_id: int, username: str, agency_id: int, count: int, with_pd
 def _process_main(url: str, args: tuple, start: Any, results: Any) -> None:
     setup_django(url)
     results.put(clerk_loop(*args, start))
+
+
+class WaitSampler(threading.Thread):
+    """Samples what the clerks' database sessions are doing every 20 ms (pg_stat_activity): running, waiting
+    for a lock (which one), or idle in the client (Python at work)."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.samples: Counter[str] = Counter()
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self.stop.is_set():
+                rows = conn.execute(
+                    "SELECT state, wait_event_type, wait_event FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND backend_type = 'client backend'"
+                ).fetchall()
+                for state, kind, event in rows:
+                    if state == "active" and kind == "Lock":
+                        self.samples[f"waiting for lock: {event}"] += 1
+                    elif state == "active":
+                        self.samples["running in PostgreSQL" + (f" ({kind}: {event})" if kind else "")] += 1
+                    elif state and state.startswith("idle in transaction"):
+                        self.samples["idle in transaction (client working, locks held)"] += 1
+                    else:
+                        self.samples[f"{state} (client working)"] += 1
+                time.sleep(0.02)
 
 
 def build_world(clerks: int, agencies: int) -> list[tuple[str, int]]:
@@ -209,6 +242,8 @@ def main() -> int:
             for p in procs:
                 p.start()
             time.sleep(8)  # let every process start Django and load its clerk
+            sampler = WaitSampler(url)
+            sampler.start()
             start.set()
             for _ in procs:
                 results.append(out.get(timeout=3600))
@@ -223,12 +258,15 @@ def main() -> int:
             for t in threads:
                 t.start()
             time.sleep(2)
+            sampler = WaitSampler(url)
+            sampler.start()
             start_t.set()
             for t in threads:
                 t.join()
             while not out_t.empty():
                 results.append(out_t.get())
 
+        sampler.stop.set()
         latencies = [x for r in results for x in r["latencies"]]
         errors = [e for r in results for e in r["errors"]]
         wall = max(r["ended"] for r in results) - min(r["began"] for r in results)
@@ -243,6 +281,10 @@ def main() -> int:
             f"clerk processes' CPU: {cpu / len(latencies) * 1000:.1f} ms per registration "
             f"({cpu / wall:.2f} cores busy on average)"
         )
+        total = sum(sampler.samples.values()) or 1
+        print("clerk sessions, sampled every 20 ms:")
+        for what, n in sampler.samples.most_common(6):
+            print(f"  {100 * n / total:5.1f} %  {what}")
         if errors:
             print(f"errors: {len(errors)}; first: {errors[0]}")
         problems = verify()

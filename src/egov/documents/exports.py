@@ -176,8 +176,15 @@ def _incoming_queryset(user: Any, register: Register, date_from: Any, date_to: A
 def incoming_rows(
     user: Any, register: Register, date_from: dt.date | None, date_to: dt.date | None
 ) -> Iterator[tuple[Value, ...]]:
-    """The ten columns of the incoming register, one tuple per registered document, in number order."""
+    """The ten columns of the incoming register, one tuple per registered document, in number order.
+    The permission check happens at once; the rows are read as they are consumed."""
     _check_access(user, register, Register.Direction.INCOMING)
+    return _incoming_rows(user, register, date_from, date_to)
+
+
+def _incoming_rows(
+    user: Any, register: Register, date_from: Any, date_to: Any
+) -> Iterator[tuple[Value, ...]]:
     for doc in _incoming_queryset(user, register, date_from, date_to).iterator(chunk_size=CHUNK):
         lead = doc.register_leads[0] if doc.register_leads else None
         receiver = ""
@@ -219,8 +226,15 @@ def _outgoing_queryset(user: Any, register: Register, date_from: Any, date_to: A
 def outgoing_rows(
     user: Any, register: Register, date_from: dt.date | None, date_to: dt.date | None
 ) -> Iterator[tuple[Value, ...]]:
-    """The ten columns of the outgoing register, one tuple per numbered document, in number order."""
+    """The ten columns of the outgoing register, one tuple per numbered document, in number order.
+    The permission check happens at once; the rows are read as they are consumed."""
     _check_access(user, register, Register.Direction.OUTGOING)
+    return _outgoing_rows(user, register, date_from, date_to)
+
+
+def _outgoing_rows(
+    user: Any, register: Register, date_from: Any, date_to: Any
+) -> Iterator[tuple[Value, ...]]:
     for doc in _outgoing_queryset(user, register, date_from, date_to).iterator(chunk_size=CHUNK):
         recipients = [r.name for r in doc.recipients.all()]
         places = "\n".join([*(f"- {name}" for name in recipients), doc.recipients_text.strip()]).strip()
@@ -269,8 +283,7 @@ def _sheet(
 ) -> RegisterSheet:
     incoming = direction == Register.Direction.INCOMING
     make_rows: Callable[..., Iterator[tuple[Value, ...]]] = incoming_rows if incoming else outgoing_rows
-    rows = make_rows(user, register, date_from, date_to)
-    _check_access(user, register, direction)  # now, not when the generator is first consumed
+    rows = make_rows(user, register, date_from, date_to)  # raises PermissionDenied now
     return RegisterSheet(
         agency=register.agency,
         register=register,
@@ -351,7 +364,7 @@ def render_xlsx(sheet: RegisterSheet) -> bytes:
 
 # --- PDF -------------------------------------------------------------------------------------------------
 
-ROWS_PER_TABLE = 40  # a table per page or so: splitting cost stays linear in the number of rows
+ROWS_PER_TABLE = 8  # small tables: each is laid out about once (a long one is re-wrapped at every page)
 
 
 def _pdf_text(value: Value, kind: str) -> str:
@@ -482,23 +495,35 @@ def render_pdf(sheet: RegisterSheet) -> bytes:
             PageTemplate(id="later", frames=[frames["later"]], onPage=later_page),
         ]
     )
-    styles = [centre_style if c.kind in ("date", "number") else cell_style for c in sheet.columns]
+    # Dates, numbers and empty cells are plain strings (one line, no wrapping to compute); text wraps.
+    plain = [i for i, c in enumerate(sheet.columns) if c.kind in ("date", "number")]
+    body_style = TableStyle(
+        [
+            *grid,
+            ("FONTNAME", (0, 0), (-1, -1), regular),
+            ("FONTSIZE", (0, 0), (-1, -1), cell_style.fontSize),
+            ("LEADING", (0, 0), (-1, -1), cell_style.leading),
+            *(("ALIGN", (i, 0), (i, -1), "CENTER") for i in plain),
+        ]
+    )
     story: list[Any] = []
     chunk: list[list[Any]] = []
     count = 0
 
     def flush() -> None:
         if chunk:
-            story.append(Table(list(chunk), colWidths=widths, style=TableStyle(grid), splitByRow=1))
+            story.append(Table(list(chunk), colWidths=widths, style=body_style, splitByRow=1))
             chunk.clear()
 
+    def cell(value: Value, column: Column) -> Any:
+        if value is None or value == "":
+            return ""
+        if column.kind in ("date", "number"):
+            return f"{value:%d/%m/%Y}" if isinstance(value, dt.date) else str(value)
+        return Paragraph(_pdf_text(value, column.kind), cell_style)
+
     for values in sheet.rows:
-        chunk.append(
-            [
-                Paragraph(_pdf_text(v, c.kind), s)
-                for v, c, s in zip(values, sheet.columns, styles, strict=True)
-            ]
-        )
+        chunk.append([cell(v, c) for v, c in zip(values, sheet.columns, strict=True)])
         count += 1
         if len(chunk) >= ROWS_PER_TABLE:
             flush()

@@ -121,18 +121,34 @@ def name_attribute(name: x509.Name, oid: x509.ObjectIdentifier) -> str:
     return str(values[0].value) if values else ""
 
 
+def fit_utf8(value: str, limit: int) -> str:
+    """``value`` cut to at most ``limit`` bytes of UTF-8, on a character boundary.
+
+    X.509 upper bounds (RFC 5280: 64 for CN/O/OU) are enforced by ``cryptography`` on the encoded bytes,
+    and a Vietnamese letter with diacritics takes two or three bytes: "Trung tâm Phục vụ hành chính công
+    thành phố Cần Thơ" is 51 characters but 65 bytes. Cut at the last space when there is one in the
+    kept part so that a word is not split.
+    """
+    data = value.encode()
+    if len(data) <= limit:
+        return value
+    cut = data[:limit].decode(errors="ignore")
+    head, sep, _ = cut.rpartition(" ")
+    return (head if sep and head else cut).rstrip()
+
+
 def build_name(
     *, common_name: str, organization: str = "", unit: str = "", locality: str = "", email: str = ""
 ) -> x509.Name:
     """An X.509 name, C=VN; text attributes are UTF8String, so Vietnamese names keep their diacritics."""
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")]
     if locality:
-        attrs.append(x509.NameAttribute(NameOID.LOCALITY_NAME, locality[:128]))
+        attrs.append(x509.NameAttribute(NameOID.LOCALITY_NAME, fit_utf8(locality, 128)))
     if organization:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization[:64]))
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, fit_utf8(organization, 64)))
     if unit:
-        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, unit[:64]))
-    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, common_name[:64]))
+        attrs.append(x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, fit_utf8(unit, 64)))
+    attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, fit_utf8(common_name, 64)))
     if email:
         attrs.append(x509.NameAttribute(NameOID.EMAIL_ADDRESS, email[:255]))
     return x509.Name(attrs)

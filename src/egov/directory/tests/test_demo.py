@@ -12,6 +12,12 @@ from egov.directory.demo_data import DEMO_PASSWORD, DEPARTMENTS, STAFF
 from egov.directory.models import Agency, CitizenProfile, Position, Role, User
 
 
+@pytest.fixture(autouse=True)
+def _no_demo_documents(settings):
+    """These tests are about the directory part of ``egov demo``; its documents are tested in documents."""
+    settings.EGOV_DEMO_DOCUMENTS_SCALE = 0
+
+
 def demo(*args: str) -> str:
     out = StringIO()
     call_command("demo", *args, stdout=out)

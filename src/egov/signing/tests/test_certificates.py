@@ -355,3 +355,16 @@ def test_staff_of_another_agency_cannot_sign_for_it(ca, tree, agency_cert, perso
     assert not selectors.can_sign_with(leader, agency_cert)  # the seal is the clerk's (văn thư)
     assert selectors.can_sign_with(make_staff("vanthu2", tree.department, Role.CLERK), agency_cert)
     assert not selectors.can_sign_with(None, ca)
+
+
+def test_long_vietnamese_names_fit_the_x509_bounds():
+    """CN/O are limited to 64 bytes of UTF-8, not 64 characters: 51 letters with diacritics are 65 bytes."""
+    name = "Trung tâm Phục vụ hành chính công thành phố Cần Thơ"
+    assert len(name) < 64 < len(name.encode())
+    subject = crypto.build_name(common_name=name, organization=name, unit="Phòng " + name)
+    for oid in (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME):
+        value = str(subject.get_attributes_for_oid(oid)[0].value)
+        assert len(value.encode()) <= 64 and name.startswith(value.removeprefix("Phòng "))
+        assert not value.endswith(" ")
+    assert crypto.fit_utf8("Sở Nội vụ", 64) == "Sở Nội vụ"
+    assert crypto.fit_utf8("ầầầ", 4) == "ầ"  # never half a character

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from egov.core import context
 from egov.directory.demo_data import DEMO_PASSWORD, DemoRefusedError, load_demo, logins_table
 from egov.directory.importers import ImportUnitsError
+from egov.documents import demo as documents_demo
 
 
 class Command(BaseCommand):
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             "Mã QCVN 102 của cơ quan trình diễn chỉ mang tính minh họa / "
             "the demo QCVN 102 codes are illustrative."
         )
+        documents_demo.load(self.stdout, province=province)  # registers, certificates, documents (issue #3)
         self.stdout.write("")
         self.stdout.write(f"Tài khoản trình diễn (mật khẩu chung: {DEMO_PASSWORD}) / demo logins:")
         for line in logins_table(result.logins):
