@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "egov.documents",
     "egov.signing",
     "egov.exchange",
+    "egov.procedures",
+    "egov.dossiers",
+    "egov.notify",
+    "egov.portal",
 ]
 
 MIDDLEWARE = [
