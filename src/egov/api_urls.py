@@ -5,4 +5,6 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("egov.directory.api.urls")),
     path("", include("egov.documents.api.urls")),
+    path("", include("egov.procedures.api.urls")),
+    path("", include("egov.exchange.api.urls")),
 ]

@@ -250,6 +250,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OutboundKindEnum": "egov.exchange.models.OutboundPacket.Kind",
+    },
 }
 
 # --- Logging --------------------------------------------------------------------------------------------

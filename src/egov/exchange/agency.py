@@ -27,9 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from egov.audit.services import record
 from egov.directory.models import Agency
@@ -346,6 +348,34 @@ def _failed(out: OutboundPacket, reason: str) -> None:
                 target=out,
                 after={"reason": reason[:500]},
             )
+
+
+def retry_outbound(*, actor: Any, packet: OutboundPacket) -> OutboundPacket:
+    """Send a failed packet again (the hub refused it or stayed down past the retry budget, and the cause
+    has been fixed): back to the queue with a fresh retry budget. Clerks and administrators of the sending
+    agency, or system administrators."""
+    from egov.directory import selectors as directory
+    from egov.directory.models import Role
+    from egov.exchange.selectors import outbound_agency_id
+
+    agency_id = outbound_agency_id(packet)
+    agency = Agency.objects.get(pk=agency_id) if agency_id else None
+    allowed = directory.is_system_admin(actor) or (
+        agency is not None and directory.user_has_role(actor, agency, Role.CLERK, Role.AGENCY_ADMIN)
+    )
+    if not allowed:
+        raise PermissionDenied(_("Chỉ văn thư hoặc quản trị của cơ quan gửi mới được gửi lại gói tin."))
+    with transaction.atomic():
+        locked = OutboundPacket.objects.select_for_update().get(pk=packet.pk)
+        if locked.state != OutboundPacket.State.FAILED:
+            raise ValidationError(_("Chỉ gửi lại được gói tin đang ở trạng thái gửi lỗi."))
+        before = {"state": locked.state, "attempts": locked.attempts, "last_error": locked.last_error}
+        locked.state, locked.attempts, locked.next_attempt_at = OutboundPacket.State.PENDING, 0, None
+        locked.save(update_fields=["state", "attempts", "next_attempt_at"])
+        record("exchange.outbox.retry", actor=actor, agency=agency, target=locked, before=before,
+               after={"state": locked.state})  # fmt: skip
+        transaction.on_commit(_enqueue_send)
+    return locked
 
 
 # --- receiving ------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import hashlib
 import os
 import secrets
 import tempfile
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from egov.audit.services import record
@@ -131,6 +133,7 @@ def authenticate(system_id: str, secret: str) -> HubSystem:
 
 
 MESSAGE_TYPES = {t.value for t in Packet.MessageType}
+AUTO = "auto"
 BUSINESS_MESSAGE = {0: "edoc", 1: "revocation", 2: "update", 3: "replacement"}
 
 
@@ -212,8 +215,12 @@ def accept_packet(
     message_type: str = "edoc",
     trace_from: list[dict[str, Any]] | None = None,
 ) -> Packet:
-    """Store a packet durably and queue one delivery per recipient; see the module docstring."""
-    if message_type not in MESSAGE_TYPES:
+    """Store a packet durably and queue one delivery per recipient; see the module docstring.
+
+    ``message_type="auto"`` takes it from the packet: ``status`` for a status packet, otherwise from its
+    ``BussinessDocType`` (new → edoc, revoke → revocation, update, replace → replacement).
+    """
+    if message_type != AUTO and message_type not in MESSAGE_TYPES:
         raise HubError(HubError.FILE_INVALID, f"messageType “{message_type}” không hợp lệ.")
     path, sha256, size = _spool(stream, settings.EGOV_EDXML_MAX_PACKET_BYTES)
     try:
@@ -232,6 +239,8 @@ def accept_packet(
         with parsed:
             sender = parsed.sender.organ_id
             is_status = isinstance(parsed, StatusPacket)
+            if message_type == AUTO:
+                message_type = "status" if is_status else BUSINESS_MESSAGE[int(parsed.business.doc_type)]  # type: ignore[union-attr]
             if is_status != (message_type == "status"):
                 raise HubError(HubError.NOT_STANDARD, "messageType không khớp loại gói tin.")
             if not system.is_parent and not HubOrgan.objects.filter(organ_id=sender, system=system).exists():
@@ -338,6 +347,20 @@ def received(
     until: dt.datetime | None = None,
     include_done: bool = False,
 ) -> list[Delivery]:
+    qs = inbox(system, message_type=message_type, since=since, until=until, include_done=include_done)
+    return list(qs.order_by("created_at", "id")[:1000])
+
+
+def inbox(
+    system: HubSystem,
+    *,
+    message_type: str = "",
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    include_done: bool = False,
+) -> QuerySet[Delivery]:
+    """What the hub holds for ``system`` (its local deliveries), unordered; ``received`` caps it at 1000 for
+    the LGSP list, egov's own API pages through it with a cursor."""
     qs = Delivery.objects.select_related("packet").filter(system=system, route=Delivery.Route.LOCAL)
     if not include_done:
         qs = qs.filter(state__in=[Delivery.State.PENDING, Delivery.State.FETCHED])
@@ -347,15 +370,16 @@ def received(
         qs = qs.filter(created_at__gte=since)
     if until:
         qs = qs.filter(created_at__lt=until)
-    return list(qs.order_by("created_at", "id")[:1000])
+    return qs
 
 
-def delivery_for(system: HubSystem, doc_id: str) -> Delivery:
-    qs = Delivery.objects.select_related("packet").filter(system=system, packet_id=doc_id)
+def delivery_for(system: HubSystem, doc_id: str | uuid.UUID) -> Delivery:
     try:
-        delivery = qs.order_by("id").first()
-    except Exception as exc:  # malformed UUID
+        packet_id = doc_id if isinstance(doc_id, uuid.UUID) else uuid.UUID(str(doc_id))
+    except ValueError as exc:
         raise HubError(HubError.FILE_INVALID, "docId không hợp lệ.") from exc
+    qs = Delivery.objects.select_related("packet").filter(system=system, packet_id=packet_id)
+    delivery = qs.order_by("id").first()
     if delivery is None:
         raise HubError(HubError.RECIPIENT_NOT_FOUND, "Không có gói tin này cho hệ thống.")
     return delivery

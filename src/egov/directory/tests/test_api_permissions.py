@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -52,6 +53,7 @@ from egov.documents.models import (
     StoredFile,
 )
 from egov.documents.tests.conftest import NamedBytes, pdf_bytes
+from egov.exchange.models import OutboundPacket
 
 API_PREFIX = "api/v1/"
 ALL_METHODS = ("get", "head", "post", "put", "patch", "delete", "options")
@@ -86,6 +88,7 @@ class Documents:
     incoming_file: Attachment
     outgoing_file: Attachment
     document_type: DocumentType
+    outbound: OutboundPacket  # a status packet for the axis that failed (retry allowed to B's clerk)
 
     @property
     def incoming_register(self) -> int:
@@ -106,6 +109,11 @@ def b_documents(tree: Tree, clerk: User, specialist: User) -> Documents:
         actor=specialist, agency=tree.department, document_type=qd, subject="Quyết định ban hành quy chế",
         recipients=[tree.office], files=[NamedBytes(pdf_bytes("Du thao quy che"), "du-thao.pdf")],
     )  # fmt: skip
+    outbound = OutboundPacket.objects.create(
+        kind=OutboundPacket.Kind.STATUS, incoming=incoming, status_code="03", organ_id="000.00.00.G22",
+        document_id="000.00.00.G22,2026/11/20,15/QĐ-UBND", message_type="status", sha256="0" * 64,
+        file=ContentFile(b"<edXMLEnvelope/>", name="status.edxml"), state=OutboundPacket.State.FAILED,
+    )  # fmt: skip
     return Documents(
         registers=set(Register.objects.filter(agency=tree.department).values_list("pk", flat=True)),
         incoming=incoming,
@@ -113,6 +121,7 @@ def b_documents(tree: Tree, clerk: User, specialist: User) -> Documents:
         incoming_file=incoming.attachments.get(),
         outgoing_file=draft.attachments.get(),
         document_type=qd,
+        outbound=outbound,
     )
 
 
@@ -245,6 +254,14 @@ def b_incoming(w: World) -> dict[str, Any]:
 
 def b_outgoing(w: World) -> dict[str, Any]:
     return {"pk": w.docs.outgoing.pk}
+
+
+def some_packet(w: World) -> dict[str, Any]:
+    return {"packet": "7d0c6f7e-4b1a-4f0e-9a53-2f1d9b0c1e11"}
+
+
+def b_outbound(w: World) -> dict[str, Any]:
+    return {"pk": w.docs.outbound.pk}
 
 
 def _documents_listed(forbidden: Callable[[World], set[int]], queries: Any) -> dict[str, Expectation]:
@@ -423,6 +440,24 @@ ROUTES: dict[str, RouteSpec] = {
         kwargs=lambda w: {"pk": w.docs.incoming_file.pk},
         more_kwargs=lambda w: [{"pk": w.docs.outgoing_file.pk}],
     ),
+    # The exchange API: the system endpoints answer connected systems only (X-SystemId/X-SecretKey), never
+    # a person; the outbox shows and retries packets of the caller's agencies only.
+    "exchange-api:packet-send": RouteSpec({"post": Deny(body=lambda w: {})}),
+    "exchange-api:organ-list": RouteSpec({"get": Deny(), "head": Deny()}),
+    "exchange-api:inbox-list": RouteSpec({"get": Deny(), "head": Deny()}),
+    "exchange-api:inbox-detail": RouteSpec({"get": Deny(), "head": Deny()}, kwargs=some_packet),
+    "exchange-api:inbox-content": RouteSpec({"get": Deny(), "head": Deny()}, kwargs=some_packet),
+    "exchange-api:inbox-ack": RouteSpec({"post": Deny(body=lambda w: {"status": "done"})}, kwargs=some_packet),
+    "exchange-api:outbox-list": RouteSpec(
+        {
+            "get": ListWithout(forbidden=lambda w: {w.docs.outbound.pk}, row_agency="agency",
+                               queries=lambda w: [{}, {"state": "failed"}, {"kind": "status"}]),
+            "head": ListWithout(forbidden=lambda w: {w.docs.outbound.pk}),
+        }
+    ),  # fmt: skip
+    "exchange-api:outbox-detail": RouteSpec({"get": Deny(), "head": Deny()}, kwargs=b_outbound),
+    "exchange-api:outbox-retry": RouteSpec({"post": Deny(body=lambda w: {})}, kwargs=b_outbound),
+    "exchange-api:system-list": RouteSpec({"get": Deny(), "head": Deny()}),
 }
 
 # Routes holding nothing of any agency but the caller's own: still checked for 401/403 to outsiders.
@@ -527,6 +562,7 @@ def database_state() -> tuple[Any, ...]:
         list(OutgoingDocument.objects.order_by("pk").values_list(*DOCUMENT_STATE, "number", "signer_id")),
         [model.objects.count() for model in DOCUMENT_ROWS],
         list(RegisterCounter.objects.order_by("pk").values_list("pk", "last_number")),
+        list(OutboundPacket.objects.order_by("pk").values_list("pk", "state", "attempts", "next_attempt_at")),
     )
 
 
