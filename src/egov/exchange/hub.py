@@ -198,13 +198,30 @@ def _route(organ_ids: list[str], source: HubSystem) -> list[Route]:
     return routes
 
 
-def reader_options() -> ReaderOptions:
-    from egov.signing.selectors import trust_root_certificates
+_trust_cache: list[tuple[Any, tuple[Any, ...]]] = [((), ())]  # [(key, certificates)], swapped whole
 
+
+def _trusted_certificates() -> tuple[Any, ...]:
+    """The trust roots, parsed once per process and parsed again only when the set changes (the key is the
+    ids and fingerprints of the active roots: one small indexed query per packet instead of loading and
+    parsing every PEM for each one)."""
+    from egov.signing import crypto
+    from egov.signing.models import Certificate
+
+    key = tuple(Certificate.objects.trust_roots().order_by("pk").values_list("pk", "fingerprint_sha256"))
+    cached_key, certificates = _trust_cache[0]
+    if key != cached_key:
+        pems = Certificate.objects.filter(pk__in=[pk for pk, _ in key]).order_by("pk").only("certificate_pem")
+        certificates = tuple(crypto.load_pem(c.certificate_pem) for c in pems)
+        _trust_cache[0] = (key, certificates)
+    return certificates
+
+
+def reader_options() -> ReaderOptions:
     return ReaderOptions(
         max_packet_bytes=settings.EGOV_EDXML_MAX_PACKET_BYTES,
         max_attachment_bytes=settings.EGOV_EDXML_MAX_ATTACHMENT_BYTES,
-        trusted_certificates=tuple(trust_root_certificates()),
+        trusted_certificates=_trusted_certificates(),
     )
 
 
