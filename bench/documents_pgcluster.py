@@ -115,15 +115,26 @@ def with_database(url: str, name: str) -> str:
 
 @contextlib.contextmanager
 def bench_database(
-    database_url: str | None, label: str, *, keep: bool = False, settings: dict[str, str] | None = None
+    database_url: str | None,
+    label: str,
+    *,
+    keep: bool = False,
+    settings: dict[str, str] | None = None,
+    reuse: str | None = None,
 ) -> Iterator[str]:
-    """A fresh database for the benchmark; yields its URL."""
+    """A fresh database for the benchmark; yields its URL. With ``reuse`` (a database name on
+    ``database_url`` kept by an earlier run with ``keep``), that database as it is."""
     import signal
 
     import psycopg
 
     # SIGTERM (timeout, kill) unwinds like an exception, so that the cluster is stopped and removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    if reuse:
+        if not database_url:
+            raise SystemExit("--reuse needs --database-url (the server that holds the kept database)")
+        yield with_database(database_url, reuse)
+        return
     with contextlib.ExitStack() as stack:
         server = database_url or stack.enter_context(throwaway_cluster(settings or TUNED))
         name = f"egov_bench_{label}_{os.getpid()}"

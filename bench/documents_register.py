@@ -6,9 +6,10 @@ Run: ``.venv/bin/python bench/documents_register.py [--clerks 4] [--per-clerk 25
 temporary directory (see ``documents_pgcluster.py``).
 
 Each clerk — a separate process by default, as gunicorn workers are — calls ``services.register_incoming``
-(validation, number from the locked register counter, document row, timeline event, audit row, all in one
-transaction) as fast as it can, after a common start signal. ``--agencies 1`` puts every clerk on the same
-register, the worst case: the counter row is locked by each registration until it commits. Printed: the
+(validation, document row, number from the register counter taken last, timeline event, audit row, all in
+one transaction) as fast as it can, after a common start signal, each call as one request (its own request
+id). ``--agencies 1`` puts every clerk on the same register, the worst case: the counter row is locked by
+each registration from the number to the commit. Printed: the
 sustained rate (documents / wall time from the first start to the last end), latency p50/p95/max, and the
 checks — arrival numbers unique and gap-free in every register, counters equal to the last number, audit
 chain intact. Target (issue #3): 100 registrations/s sustained with concurrent clerks.
@@ -20,6 +21,7 @@ import argparse
 import datetime as dt
 import io
 import multiprocessing
+import os
 import queue
 import sys
 import threading
@@ -75,9 +77,10 @@ def clerk_loop(clerk_id: int, username: str, agency_id: int, count: int, with_pd
     start.wait()
     began = time.time()
     cpu = time.thread_time()
-    with context.bind(source="api"):
-        for i in range(count):
-            t0 = time.perf_counter()
+    for i in range(count):
+        t0 = time.perf_counter()
+        # one registration = one API request: its own request id, so per-request caches start empty
+        with context.bind(source="api", request_id=context.new_request_id()):
             try:
                 files = None
                 if with_pdf:
@@ -104,8 +107,22 @@ def clerk_loop(clerk_id: int, username: str, agency_id: int, count: int, with_pd
     return {"latencies": latencies, "began": began, "ended": ended, "errors": errors, "cpu": cpu}
 
 
-def _process_main(url: str, args: tuple, start: Any, results: Any) -> None:
+def _disconnect_reporting_facts() -> None:
+    """Diagnostics (``--without-reporting-facts``): the reporting app's receivers upsert the agency's daily
+    and monthly fact rows when a document is inserted; this measures the documents code path without them."""
+    from django.db.models.signals import post_save, pre_save
+
+    from egov.documents.models import IncomingDocument
+
+    uid = "reporting-facts-documents.IncomingDocument"
+    pre_save.disconnect(sender=IncomingDocument, dispatch_uid=uid + "-pre")
+    post_save.disconnect(sender=IncomingDocument, dispatch_uid=uid + "-post")
+
+
+def _process_main(url: str, args: tuple, start: Any, results: Any, without_facts: bool = False) -> None:
     setup_django(url)
+    if without_facts:
+        _disconnect_reporting_facts()
     results.put(clerk_loop(*args, start))
 
 
@@ -203,6 +220,11 @@ def main() -> int:
     parser.add_argument("--with-pdf", action="store_true", help="attach a one-page PDF to each registration")
     parser.add_argument("--database-url", help="a PostgreSQL server to create the benchmark database on")
     parser.add_argument(
+        "--without-reporting-facts",
+        action="store_true",
+        help="diagnostics: disconnect the reporting app's fact receivers in the clerks",
+    )
+    parser.add_argument(
         "--pg-setting",
         action="append",
         default=[],
@@ -238,10 +260,14 @@ def main() -> int:
             ctx = multiprocessing.get_context("spawn")
             start = ctx.Event()
             out = ctx.Queue()
-            procs = [ctx.Process(target=_process_main, args=(url, job, start, out)) for job in jobs]
+            procs = [
+                ctx.Process(target=_process_main, args=(url, job, start, out, args.without_reporting_facts))
+                for job in jobs
+            ]
             for p in procs:
                 p.start()
             time.sleep(8)  # let every process start Django and load its clerk
+            print("load average at the start:", " ".join(f"{x:.2f}" for x in os.getloadavg()))
             sampler = WaitSampler(url)
             sampler.start()
             start.set()
@@ -250,6 +276,8 @@ def main() -> int:
             for p in procs:
                 p.join()
         else:
+            if args.without_reporting_facts:
+                _disconnect_reporting_facts()
             start_t = threading.Event()
             out_t: queue.Queue = queue.Queue()
             threads = [
@@ -272,6 +300,7 @@ def main() -> int:
         wall = max(r["ended"] for r in results) - min(r["began"] for r in results)
         done = len(latencies) - len(errors)
         print(f"registered {done} documents in {wall:.2f} s: {done / wall:.1f} documents/s sustained")
+        print("load average after the run (1, 5, 15 min):", " ".join(f"{x:.2f}" for x in os.getloadavg()))
         print(
             f"latency per registration: p50 {percentile(latencies, 50) * 1000:.1f} ms, "
             f"p95 {percentile(latencies, 95) * 1000:.1f} ms, max {max(latencies) * 1000:.1f} ms"

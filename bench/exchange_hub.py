@@ -1,13 +1,24 @@
-"""Benchmark of the exchange hub: signed ~100 KB edXML packets through ``POST /lgsp/v1/sendEdoc`` into
-PostgreSQL, with signature verification and durable storage (fsync, then commit) before each answer.
+"""Benchmark of the exchange hub: signed ~100 KB edXML packets sent to the hub over HTTP into PostgreSQL,
+with signature verification and durable storage (fsync of the file and its directory, then commit) before
+each answer.
 
-Run: ``.venv/bin/python bench/exchange_hub.py [--packets 2000] [--senders 8] [--web-workers 4]
-[--size-kb 100] [--database-url postgres://...]``. Without ``--database-url`` it starts a throwaway
-PostgreSQL cluster (see ``documents_pgcluster.py``). It prepares distinct signed packets first (not timed),
-starts ``egov serve`` against the database, sends them from ``--senders`` threads, while a recipient polls
-``syncReceivedEdocList``; it prints the sustained rate, the p50/p95 of the send (the packet is durable and
-available when the answer comes) and of send-to-listed-for-the-recipient, and the hub's peak RSS.
-Target (issue #4): 200 packets/s of 100 KB sustained for 5 minutes on the 2-core machine.
+Run: ``.venv/bin/python bench/exchange_hub.py [--interface lgsp|api] [--duration 300] [--packets 400]
+[--senders 8] [--web-workers 2] [--threads 4] [--size-kb 100] [--database-url postgres://...]``.
+
+* ``--interface lgsp`` sends with ``POST /lgsp/v1/sendEdoc`` (multipart, as existing document systems do);
+  ``api`` with egov's own ``POST /api/v1/exchange/packets/`` (the packet is the raw request body).
+* Without ``--duration`` each of the ``--packets`` prepared packets is sent once. With ``--duration S`` the
+  senders keep going for S seconds (issue #4: ``--duration 300``): packet *i* is prepared packet
+  ``i mod --packets`` followed by the comment ``<!-- bench i -->`` after its root element. The bytes (so the
+  content key) differ, the signature stays valid (exclusive C14N leaves comments out), and the hub does all
+  of its work for every packet: stream, store, parse, verify, route, commit.
+* Without ``--database-url`` it starts a throwaway PostgreSQL cluster (see ``documents_pgcluster.py``).
+
+A recipient polls its inbox (``/api/v1/exchange/inbox/?since=…``) every 0.2 s. Printed: the rate (overall
+and per 30 s window), p50/p95/max of the send (the packet is durable and available when the answer comes),
+send → listed for the recipient, errors, the hub's CPU time per packet (user + system of the gunicorn
+processes: the figure least distorted by other jobs on a shared machine), the largest hub process RSS and
+the load average. Target (issue #4): 200 packets/s of 100 KB sustained for 5 minutes on the 2-core machine.
 """
 
 from __future__ import annotations
@@ -16,7 +27,6 @@ import argparse
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -32,9 +42,14 @@ RECIPIENT_SECRET = "bench-recipient-secret-0123456789abcd"
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--packets", type=int, default=2000)
+    parser.add_argument("--interface", choices=["lgsp", "api"], default="lgsp")
+    parser.add_argument(
+        "--duration", type=float, default=0, help="seconds of sustained sending (0: each once)"
+    )
+    parser.add_argument("--packets", type=int, default=400, help="distinct signed packets prepared")
     parser.add_argument("--senders", type=int, default=8)
-    parser.add_argument("--web-workers", type=int, default=4)
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--size-kb", type=int, default=100)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
@@ -75,9 +90,8 @@ def main() -> int:
         )
         signer = PacketSigner(key=key, certificates=[cert])
         body = os.urandom(args.size_kb * 1024 * 3 // 4)  # base64 makes it ~size_kb in the packet
-        folder = Path(tempfile.mkdtemp(prefix="egov-bench-packets-"))
         t0 = time.perf_counter()
-        files = []
+        pool: list[bytes] = []
         for i in range(args.packets):
             packet = document_packet(
                 sender=Organization(organ_id="000.00.00.G22", organ_name="Gửi"),
@@ -91,10 +105,8 @@ def main() -> int:
                     )
                 ],
             )
-            path = folder / f"{i}.edxml"
-            path.write_bytes(packet_to_bytes(packet, signer=signer))
-            files.append(path)
-        size = files[0].stat().st_size
+            pool.append(packet_to_bytes(packet, signer=signer))
+        size = len(pool[0])
         print(
             f"prepared {args.packets} signed packets of {size / 1024:.0f} KB "
             f"in {time.perf_counter() - t0:.1f} s"
@@ -119,7 +131,7 @@ def main() -> int:
                 "--workers",
                 str(args.web_workers),
                 "--threads",
-                "2",
+                str(args.threads),
             ],
             env=env,
             stdout=subprocess.DEVNULL,
@@ -127,84 +139,121 @@ def main() -> int:
         )
         import requests
 
-        base = f"http://127.0.0.1:{port}/lgsp/v1/"
+        root = f"http://127.0.0.1:{port}"
         for _ in range(120):
             try:
-                requests.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                requests.get(f"{root}/healthz", timeout=1)
                 break
             except requests.RequestException:
                 time.sleep(0.5)
 
         sent_at: dict[str, float] = {}
         listed_at: dict[str, float] = {}
-        latencies: list[float] = []
+        done: list[tuple[float, float]] = []  # (finished at, latency)
         errors: list[str] = []
-        queue = list(reversed(files))
         lock = threading.Lock()
         stop = threading.Event()
+        counter = iter(range(10**9))
+        limit = args.packets if not args.duration else None
+        deadline = [0.0]
+
+        def next_packet() -> tuple[int, bytes] | None:
+            with lock:
+                i = next(counter)
+            if limit is not None:
+                return (i, pool[i]) if i < limit else None
+            if time.perf_counter() >= deadline[0]:
+                return None
+            return i, pool[i % len(pool)] + f"\n<!-- bench {i} -->\n".encode()
 
         def send_loop() -> None:
             session = requests.Session()
             headers = {"X-SystemId": "bench-a", "X-SecretKey": SENDER_SECRET}
-            while True:
-                with lock:
-                    if not queue:
-                        return
-                    path = queue.pop()
+            while (item := next_packet()) is not None:
+                _, data = item
                 start = time.perf_counter()
-                with path.open("rb") as fh:
-                    r = session.post(
-                        base + "sendEdoc",
-                        headers=headers,
-                        files={"edocFile": fh},
-                        data={"messageType": "edoc"},
-                        timeout=60,
-                    )
-                body = r.json()
-                if not body.get("success"):
-                    errors.append(str(body))
-                    continue
+                try:
+                    if args.interface == "lgsp":
+                        r = session.post(
+                            f"{root}/lgsp/v1/sendEdoc",
+                            headers=headers,
+                            files={"edocFile": ("packet.edxml", data, "application/xml")},
+                            data={"messageType": "edoc"},
+                            timeout=60,
+                        )
+                        answer = r.json()
+                        doc_id = answer.get("docId") if answer.get("success") else None
+                    else:
+                        r = session.post(
+                            f"{root}/api/v1/exchange/packets/",
+                            headers={**headers, "Content-Type": "application/xml"},
+                            data=data,
+                            timeout=60,
+                        )
+                        answer = r.json()
+                        doc_id = answer.get("id") if r.status_code == 201 else None
+                except (requests.RequestException, ValueError) as exc:
+                    answer, doc_id = {"exception": repr(exc)}, None
+                end = time.perf_counter()
                 with lock:
-                    latencies.append(time.perf_counter() - start)
-                    sent_at[body["docId"]] = start
+                    if doc_id is None:
+                        errors.append(str(answer)[:300])
+                        continue
+                    done.append((end, end - start))
+                    sent_at[doc_id] = start
 
         def poll_loop() -> None:
             session = requests.Session()
             headers = {"X-SystemId": "bench-b", "X-SecretKey": RECIPIENT_SECRET}
+            since = ""
             while not stop.is_set():
-                items = session.get(base + "syncReceivedEdocList", headers=headers, timeout=60).json()["data"]
-                now = time.perf_counter()
-                for item in items:
-                    listed_at.setdefault(item["docId"], now)
+                next_url: str | None = f"{root}/api/v1/exchange/inbox/"
+                params: dict[str, str] | None = {"page_size": "1000", **({"since": since} if since else {})}
+                while next_url:
+                    try:
+                        page = session.get(next_url, headers=headers, params=params, timeout=60).json()
+                    except (requests.RequestException, ValueError):
+                        break
+                    now = time.perf_counter()
+                    for item in page.get("results", []):
+                        listed_at.setdefault(item["packet"], now)
+                        seen = dt.datetime.fromisoformat(item["created_at"]) - dt.timedelta(seconds=5)
+                        since = max(since, seen.isoformat())  # rows commit out of created_at order
+                    next_url, params = page.get("next"), None
                 stop.wait(0.2)
 
         peak_rss = [0]
 
+        def hub_pids() -> list[int]:
+            return [web.pid, *children(web.pid)]
+
         def rss_loop() -> None:
             while not stop.is_set():
-                total = 0
-                for pid in [web.pid, *children(web.pid)]:
+                for pid in hub_pids():
                     try:
-                        total_kb = int(Path(f"/proc/{pid}/status").read_text().split("VmRSS:")[1].split()[0])
+                        kb = int(Path(f"/proc/{pid}/status").read_text().split("VmRSS:")[1].split()[0])
                     except (OSError, IndexError, ValueError):
                         continue
-                    total = max(total, total_kb)
-                peak_rss[0] = max(peak_rss[0], total)
+                    peak_rss[0] = max(peak_rss[0], kb)
                 stop.wait(0.5)
 
         poller = threading.Thread(target=poll_loop)
         rss = threading.Thread(target=rss_loop)
         poller.start()
         rss.start()
+        cpu0 = sum(cpu_seconds(pid) for pid in hub_pids())
         t0 = time.perf_counter()
+        deadline[0] = t0 + args.duration
         senders = [threading.Thread(target=send_loop) for _ in range(args.senders)]
         for t in senders:
             t.start()
         for t in senders:
             t.join()
         elapsed = time.perf_counter() - t0
-        deadline = time.time() + 60
-        while len(listed_at) < len(sent_at) and time.time() < deadline:
+        cpu = sum(cpu_seconds(pid) for pid in hub_pids()) - cpu0
+        load = os.getloadavg()
+        wait_until = time.time() + 60
+        while len(listed_at) < len(sent_at) and time.time() < wait_until:
             time.sleep(0.2)
         stop.set()
         poller.join()
@@ -212,29 +261,51 @@ def main() -> int:
         web.terminate()
         web.wait(30)
 
+        latencies = [lat for _, lat in done]
         visible = [listed_at[d] - sent_at[d] for d in sent_at if d in listed_at]
         print(
-            f"hub: {args.web_workers} gunicorn workers x 2 threads, {args.senders} concurrent senders, "
-            "PostgreSQL"
+            f"hub: {args.interface} interface, {args.web_workers} gunicorn workers x {args.threads} threads, "
+            f"{args.senders} concurrent senders, PostgreSQL; load average at the end "
+            f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
         )
         print(
             f"accepted {len(latencies)} packets of {size / 1024:.0f} KB in {elapsed:.1f} s: "
             f"{len(latencies) / elapsed:.1f} packets/s ({len(latencies) * size / elapsed / 1e6:.1f} MB/s); "
             f"errors {len(errors)}"
         )
-        print(
-            f"sendEdoc latency (durable, available): p50 {percentile(latencies, 50) * 1000:.0f} ms, "
-            f"p95 {percentile(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
-        )
-        print(
-            "send → listed for the recipient (poll every 0.2 s): "
-            f"p50 {percentile(visible, 50) * 1000:.0f} ms, "
-            f"p95 {percentile(visible, 95) * 1000:.0f} ms; listed {len(visible)}/{len(sent_at)}"
-        )
+        if args.duration >= 60:
+            windows = []
+            for w in range(int(elapsed // 30)):
+                n = sum(1 for end, _ in done if t0 + 30 * w <= end < t0 + 30 * (w + 1))
+                windows.append(f"{n / 30:.0f}")
+            print("packets/s per 30 s window:", " ".join(windows))
+        if latencies:
+            print(
+                f"send latency (durable, available): p50 {percentile(latencies, 50) * 1000:.0f} ms, "
+                f"p95 {percentile(latencies, 95) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms"
+            )
+            print(
+                f"hub CPU (gunicorn processes, user+system): {cpu / len(latencies) * 1000:.1f} ms per packet"
+            )
+        if visible:
+            print(
+                "send → listed for the recipient (poll every 0.2 s): "
+                f"p50 {percentile(visible, 50) * 1000:.0f} ms, "
+                f"p95 {percentile(visible, 95) * 1000:.0f} ms; listed {len(visible)}/{len(sent_at)}"
+            )
         print(f"largest hub process RSS: {peak_rss[0] / 1024:.0f} MiB")
         if errors:
             print("first error:", errors[0])
     return 0
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (from /proc; 0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def children(pid: int) -> list[int]:

@@ -7,4 +7,6 @@ urlpatterns = [
     path("", include("egov.documents.api.urls")),
     path("", include("egov.procedures.api.urls")),
     path("", include("egov.exchange.api.urls")),
+    path("", include("egov.dossiers.api.urls")),
+    path("", include("egov.reporting.api.urls")),
 ]

@@ -18,6 +18,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("demo", "load the demo province, its agencies, staff and a citizen (safe to run again)"),
     ("createadmin", "create a system administrator account"),
     ("import-units", "import the official administrative units (63-province and 34-province models)"),
+    ("import-procedures", "import the procedure catalogue (national JSON records or XLSX)"),
+    ("notify", "notifications: 'egov notify sweep' re-queues due messages; 'smpp-listen' takes receipts"),
     ("audit", "audit trail tools: 'egov audit verify' checks that no row was edited, inserted or deleted"),
     ("check", "check the configuration (use with EGOV_PRODUCTION=1 before going live)"),
     ("manage", "run any Django management command (advanced)"),
@@ -30,6 +32,8 @@ MANAGEMENT = {
     "demo": "demo",
     "createadmin": "createadmin",
     "import-units": "import_units",
+    "import-procedures": "import_procedures",
+    "notify": "notify",
     "audit": "audit",
     "check": "check",
 }

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "egov.dossiers",
     "egov.notify",
     "egov.portal",
+    "egov.reporting",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +253,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "OutboundKindEnum": "egov.exchange.models.OutboundPacket.Kind",
+        "ExpectedReportStatusEnum": "egov.reporting.models.ExpectedReport.Status",
+        "AgencyKindEnum": "egov.directory.models.Agency.Kind",
     },
 }
 
@@ -266,3 +269,49 @@ LOGGING = {
 }
 
 EGOV_DEMO_PROVINCE_CODE = env("EGOV_DEMO_PROVINCE_CODE", "92")  # Cần Thơ (with Sóc Trăng, Hậu Giang)
+
+# --- dossiers -------------------------------------------------------------------------------------------
+# Dossier code format: "nd61" (<QCVN 102 code>-<yymmdd>-<nnnn>) or "tt03" (<QĐ20 code>-<yyyymmdd>-<nnnnnnn>).
+EGOV_DOSSIER_CODE_FORMAT = env("EGOV_DOSSIER_CODE_FORMAT", "nd61")
+# Office hours of the one-stop desks: a dossier received at or after closing counts from the next working day.
+EGOV_DOSSIER_OFFICE_CLOSES = env("EGOV_DOSSIER_OFFICE_CLOSES", "17:00")
+EGOV_DOSSIER_NOON = env("EGOV_DOSSIER_NOON", "12:00")
+# Minutes between two scans flagging dossiers at risk (due within one working day) and overdue.
+EGOV_DOSSIER_SCAN_MINUTES = env_int("EGOV_DOSSIER_SCAN_MINUTES", 15)
+
+# --- notify ---------------------------------------------------------------------------------------------
+# SMS provider: "console" (log only), "http" (JSON gateway) or "smpp" (SMSC); see docs/notify.md.
+EGOV_SMS_PROVIDER = env("EGOV_SMS_PROVIDER", "console")
+EGOV_SMS_SENDER = env("EGOV_SMS_SENDER", "EGOV")
+EGOV_SMS_HTTP_URL = env("EGOV_SMS_HTTP_URL", "")
+EGOV_SMS_HTTP_TOKEN = env("EGOV_SMS_HTTP_TOKEN", "")
+EGOV_SMS_HTTP_TIMEOUT = env_int("EGOV_SMS_HTTP_TIMEOUT", 15)
+EGOV_SMS_CALLBACK_SECRET = env("EGOV_SMS_CALLBACK_SECRET", "")
+EGOV_SMPP_HOST = env("EGOV_SMPP_HOST", "")
+EGOV_SMPP_PORT = env_int("EGOV_SMPP_PORT", 2775)
+EGOV_SMPP_SYSTEM_ID = env("EGOV_SMPP_SYSTEM_ID", "")
+EGOV_SMPP_PASSWORD = env("EGOV_SMPP_PASSWORD", "")
+EGOV_SMPP_SYSTEM_TYPE = env("EGOV_SMPP_SYSTEM_TYPE", "")
+EGOV_SMPP_CONCAT = env("EGOV_SMPP_CONCAT", "udh")
+EGOV_SMPP_TIMEOUT = env_int("EGOV_SMPP_TIMEOUT", 10)
+EGOV_SMPP_RECEIPT_WAIT_SECONDS = env_int("EGOV_SMPP_RECEIPT_WAIT_SECONDS", 2)
+EGOV_NOTIFY_MAX_ATTEMPTS = env_int("EGOV_NOTIFY_MAX_ATTEMPTS", 8)
+EGOV_NOTIFY_RETRY_BASE_SECONDS = env_int("EGOV_NOTIFY_RETRY_BASE_SECONDS", 60)
+EGOV_NOTIFY_LEASE_SECONDS = env_int("EGOV_NOTIFY_LEASE_SECONDS", 600)
+
+# --- dossiers API ---------------------------------------------------------------------------------------
+# Anonymous dossier status look-ups (tra cứu hồ sơ) allowed per caller (IP or account): "<n>/<period>",
+# period one of second, minute, hour, day (DRF throttle syntax, counted in the default cache).
+EGOV_PUBLIC_STATUS_RATE = env("EGOV_PUBLIC_STATUS_RATE", "30/minute")
+
+# --- portal ---------------------------------------------------------------------------------------------
+# Public status lookups (tra cứu hồ sơ) allowed per client IP per minute; 0 = no limit.
+EGOV_PORTAL_LOOKUP_RATE = env_int("EGOV_PORTAL_LOOKUP_RATE", 30)
+
+# --- reporting ------------------------------------------------------------------------------------------
+# Refuse to send a report when the reporting agency has no usable certificate (else it is sent unsigned).
+EGOV_REPORTING_REQUIRE_SIGNATURE = env_bool("EGOV_REPORTING_REQUIRE_SIGNATURE", False)
+# A number that changed by more than this percentage since the previous period is flagged (warning only).
+EGOV_REPORTING_JUMP_WARNING_PERCENT = env_int("EGOV_REPORTING_JUMP_WARNING_PERCENT", 50)
+# First reminder of an unsent report this many working days before its deadline.
+EGOV_REPORTING_REMIND_DAYS_BEFORE = env_int("EGOV_REPORTING_REMIND_DAYS_BEFORE", 2)

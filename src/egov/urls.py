@@ -18,6 +18,11 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("egov.api_urls")),
     path("lgsp/v1/", include("egov.exchange.lgsp_urls")),
+    path("", include("egov.reporting.urls")),
+    path("dich-vu-cong/", include("egov.portal.urls")),
+    path("", include("egov.notify.urls")),
+    path("", include("egov.procedures.urls")),
+    path("mot-cua/", include("egov.dossiers.urls")),
     path("", include("egov.documents.urls")),
     path("", include("egov.directory.urls")),
 ]

@@ -173,7 +173,7 @@ def _ensure_agency(
     )
 
 
-def _pick_communes(province: Agency) -> list[Agency]:
+def pick_communes(province: Agency) -> list[Agency]:
     """A ward (phường) and a commune (xã) when the province has both, else its first two communes."""
     communes = list(province.children.filter(kind=Agency.Kind.COMMUNE).order_by("admin_unit_code"))
     ward = next((c for c in communes if c.name.startswith("Ủy ban nhân dân Phường")), None)
@@ -265,7 +265,7 @@ def load_demo(province_code: str | None = None) -> DemoResult:
                 unit.short_name,
                 None,
             )
-        for i, commune in enumerate(_pick_communes(province), start=1):
+        for i, commune in enumerate(pick_communes(province), start=1):
             agencies[f"commune{i}"] = commune
         for spec in STAFF:
             if spec.agency in agencies:

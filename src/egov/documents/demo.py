@@ -207,7 +207,7 @@ class Letter:
     issuer: str  # ``SỞ NỘI VỤ``
     number_notation: str  # ``15/QĐ-SNV``; a draft has a blank number: ``      /QĐ-SNV``
     place: str  # ``Cần Thơ``
-    date: dt.date | None  # None: a draft, the day is filled in at issue
+    date: dt.date | None  # None: a draft, the day is filled in at signature
     type_name: str
     subject: str
     body: list[str]
@@ -1054,7 +1054,7 @@ class _Writer:
                 sender=sender,
                 type_code=type_code,
                 subject=subject,
-                number_notation=f"{' ' * 8}/{notation}",  # the number is given at issue
+                number_notation=f"{' ' * 8}/{notation}",  # the number is given at signature
                 date=None,
                 recipient=recipients[0].name,
                 recipients=[*(f"- {a.name};" for a in recipients)],

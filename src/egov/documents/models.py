@@ -278,7 +278,7 @@ class IncomingDocument(DocumentMetadata):
 
 
 class OutgoingDocument(DocumentMetadata):
-    """Văn bản đi: drafted, reviewed, approved, signed, numbered at issue time, issued and sent."""
+    """Văn bản đi: drafted, reviewed, approved, numbered and signed, issued and sent."""
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Dự thảo")

@@ -1,8 +1,21 @@
-"""Outgoing documents (văn bản đi): draft → unit review → agency approval → signature → number and issue.
+"""Outgoing documents (văn bản đi): draft → unit review → agency approval → signature → issue.
 
-Numbering happens at issue time (Nghị định 30, Điều 15): the clerk's :func:`issue` takes the next number of
-the register for the year and builds the notation — type abbreviation + agency short name (``15/QĐ-UBND``),
-or for a công văn agency short name + drafting unit short name (``12/UBND-VX``) — in the same transaction.
+Number, notation and date (Nghị định 30, Điều 15; Phụ lục I boxes 3 and 4) are part of the document's body,
+so they must be in the PDF the competent person signs: a signature covers the bytes it signs, and writing
+``Số: 12/UBND-VX`` into the page afterwards would break it (an incremental update may add signatures and
+annotations, not page content). So the system gives the number when the signer signs (Điều 15.2: electronic
+documents are numbered by the system's function, right when the competent person signs), in the signing
+transaction: :func:`sign` takes the next number of the register for the year and builds the notation — type
+abbreviation + agency short name (``15/QĐ-UBND``), or for a công văn agency short name + drafting unit
+short name (``12/UBND-VX``) — then :func:`stamp_number_and_date` writes ``Số: 12/UBND-VX`` and
+``Cần Thơ, ngày 22 tháng 11 năm 2026`` over the blanks the draft leaves for them on the first page (or, in a
+draft without them, into the top margin), and the signer's PAdES signature is made on that page. The number
+is taken inside the same transaction as the signed file and the status change: a failed signature rolls the
+counter back, so numbers stay unique and gap-free; a signed document is always issued next (nothing else
+leaves ``signed``), so no number is lost. The clerk's :func:`issue` then registers and publishes it: the
+agency's seal signature in an incremental update (both signatures verify), attachment stamps, delivery.
+Documents signed before this order existed get their number at issue, as before.
+
 Recipients inside egov receive the document directly as an incoming document (status 01, waiting for their
 clerk); recipients elsewhere are served by the exchange axis (issue #4), which listens to
 ``outgoing_issued``.
@@ -10,7 +23,10 @@ clerk); recipients elsewhere are served by the exchange axis (issue #4), which l
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
+import unicodedata
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -22,7 +38,7 @@ from django.utils.translation import gettext as _
 from egov.audit.services import record, snapshot
 from egov.directory import selectors as directory
 from egov.directory.models import Agency, Role, User
-from egov.documents import storage
+from egov.documents import selectors, storage
 from egov.documents.models import (
     Attachment,
     Confidentiality,
@@ -82,9 +98,9 @@ def _member(actor: Any, agency: Agency) -> None:
 
 
 def _role(actor: Any, agency: Agency, *roles: str) -> None:
-    if actor is None or directory.is_system_admin(actor):
+    if actor is None:
         return
-    if not directory.user_has_role(actor, agency, *roles):
+    if not selectors.may_act(actor, agency, *roles):
         raise PermissionDenied(_("Bạn không có vai trò phù hợp tại %(a)s.") % {"a": agency})
 
 
@@ -93,6 +109,7 @@ def uses_this_instance(agency: Agency) -> bool:
     return Register.objects.filter(agency=agency.organisation(), active=True).exists()
 
 
+@storage.discard_on_error
 @transaction.atomic
 def create_draft(
     *,
@@ -250,11 +267,183 @@ def title_lines_for(doc: OutgoingDocument, signer: User) -> list[str]:
     return lines or [doc.agency.name.upper()]
 
 
+# --- Number and date in the body (Phụ lục I, boxes 3 and 4) ----------------------------------------------
+
+_NUMBER_LINE = re.compile(r"^Số\s*:")
+_DATE_LINE = re.compile(r"^(?P<place>[^,]{1,60}),\s*ngày\b.*\btháng\b.*\bnăm\b")
+MM = 72 / 25.4
+
+
+def date_line(place: str, day: dt.date) -> str:
+    """``Cần Thơ, ngày 05 tháng 11 năm 2026``: day below 10 and months 1 and 2 with a leading zero."""
+    month = f"{day.month:02d}" if day.month < 3 else str(day.month)
+    text = f"ngày {day.day:02d} tháng {month} năm {day.year}"
+    return f"{place}, {text}" if place else text.capitalize()
+
+
+def place_of(agency: Agency) -> str:
+    """The place name of the date line: the province (tỉnh, thành phố) of the agency (``Cần Thơ``)."""
+    for node in [agency, *reversed(list(agency.ancestors()))]:
+        if node.kind == Agency.Kind.PROVINCE:
+            name = node.name
+            for prefix in ("Ủy ban nhân dân ", "Uỷ ban nhân dân ", "UBND ", "tỉnh ", "thành phố ", "TP. "):
+                if name.lower().startswith(prefix.lower()):
+                    name = name[len(prefix) :]
+            return name.strip()
+    return ""
+
+
+def stamp_number_and_date(pdf: bytes, *, number_notation: str, issued: dt.date, place: str = "") -> bytes:
+    """Write ``Số: <number_notation>`` and the date line on the first page of an unsigned document.
+
+    The draft's own lines are found in its text layer — a line starting with ``Số:`` (``Số:      /UBND-VX``)
+    and one like ``Cần Thơ, ngày … tháng … năm …`` — covered with white and written again, centred where
+    they were, same size, with the number and the date filled in (the draft's place name is kept). A line
+    the draft lacks goes into the top margin (number at the left, date at the right). The page content
+    changes, so this must happen before anyone signs (see the module docstring)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PdfReadError
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen.canvas import Canvas
+
+    from egov.signing import fonts
+
+    try:
+        reader = PdfReader(io.BytesIO(pdf), strict=False)
+        page = reader.pages[0]
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        found: dict[str, tuple[float, float, float, str]] = {}
+        origins: dict[str, tuple[float, float]] = {}  # text-space start of each line, to remove it
+
+        def visit(text: str, cm: Any, tm: Any, _font: Any, size: float) -> None:
+            line = unicodedata.normalize("NFC", text).strip()
+            if not line:
+                return
+            x = cm[0] * tm[4] + cm[2] * tm[5] + cm[4]
+            y = cm[1] * tm[4] + cm[3] * tm[5] + cm[5]
+            scale = abs(tm[3] * cm[3]) or 1.0
+            key = "number" if _NUMBER_LINE.match(line) else "date" if _DATE_LINE.match(line) else ""
+            if key and key not in found:
+                found[key] = (x, y, float(size) * (scale if scale < 5 else 1.0), line)
+                origins[key] = (float(tm[4]), float(tm[5]))
+
+        page.extract_text(visitor_text=visit)
+    except (PdfReadError, KeyError, ValueError, TypeError, IndexError) as exc:
+        raise ValidationError(
+            {"files": _("Không đọc được tệp PDF để ghi số văn bản: %(e)s") % {"e": exc}}
+        ) from exc
+
+    regular, _bold, italic = fonts.reportlab_fonts()
+    if "date" in found:
+        match = _DATE_LINE.match(found["date"][3])
+        place = match.group("place").strip() if match else place
+    lines = {
+        "number": (f"Số: {number_notation}", regular),
+        "date": (date_line(place, issued), italic),
+    }
+    overlay = io.BytesIO()
+    c = Canvas(overlay, pagesize=(width, height))
+    for key, (text, font) in lines.items():
+        if key in found:
+            x, y, size, old = found[key]
+            old_width = stringWidth(old, font, size)
+            c.setFillColorRGB(1, 1, 1)
+            c.rect(x - 1, y - 0.3 * size, old_width + 2, 1.25 * size, stroke=0, fill=1)
+            c.setFillColorRGB(0, 0, 0)
+            c.setFont(font, size)
+            c.drawCentredString(x + old_width / 2, y, text)
+        else:
+            c.setFillColorRGB(0, 0, 0)
+            c.setFont(font, 11)
+            if key == "number":
+                c.drawString(20 * MM, height - 12 * MM, text)
+            else:
+                c.drawRightString(width - 15 * MM, height - 12 * MM, text)
+    c.showPage()
+    c.save()
+    writer = PdfWriter(clone_from=reader)
+    first = writer.pages[0]
+    if origins:
+        _drop_text_at(first, writer, list(origins.values()))
+    first.merge_page(PdfReader(io.BytesIO(overlay.getvalue())).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _drop_text_at(page: Any, writer: Any, origins: list[tuple[float, float]]) -> None:
+    """Remove from the page's content stream the text shown from each of ``origins`` (text-space start of a
+    line) to the end of its line, so that the old line (``Số:      /UBND-VX``) leaves the text layer too,
+    not only the picture. Follows ``BT``/``Tm``/``Td``/``TD``/``T*``; a line it cannot find stays (the white
+    cover still hides it)."""
+    from pypdf.generic import ContentStream
+
+    contents = page.get_contents()
+    if contents is None:
+        return
+    stream = contents if isinstance(contents, ContentStream) else ContentStream(contents, writer)
+    kept: list[Any] = []
+    x = y = lx = ly = leading = 0.0
+    dropping: float | None = None  # y of the line being removed
+    changed = False
+    for operands, operator in stream.operations:
+        if operator == b"BT":
+            x = y = lx = ly = 0.0
+            dropping = None
+        elif operator == b"Tm" and len(operands) == 6:
+            x = lx = float(operands[4])
+            y = ly = float(operands[5])
+        elif operator in (b"Td", b"TD") and len(operands) == 2:
+            lx, ly = lx + float(operands[0]), ly + float(operands[1])
+            x, y = lx, ly
+            if operator == b"TD":
+                leading = -float(operands[1])
+        elif operator == b"TL" and operands:
+            leading = float(operands[0])
+        elif operator == b"T*":
+            ly -= leading
+            x, y = lx, ly
+        elif operator in (b"Tj", b"TJ", b"'", b'"'):
+            if operator in (b"'", b'"'):
+                ly -= leading
+                x, y = lx, ly
+            if dropping is not None and abs(y - dropping) > 0.5:
+                dropping = None
+            if dropping is None and any(abs(x - ox) < 0.5 and abs(y - oy) < 0.5 for ox, oy in origins):
+                dropping = y
+            if dropping is not None:
+                changed = True
+                continue
+        kept.append((operands, operator))
+    if changed:
+        stream.operations = kept
+        page.replace_contents(stream)
+
+
+def _take_number(doc: OutgoingDocument, register: Register | None, now: dt.datetime) -> Register:
+    """Give ``doc`` the next number of ``register`` (default: the agency's outgoing register, the secret
+    one for a secret document) and its notation; the caller saves it inside the same transaction."""
+    register = register or default_register(
+        doc.agency, Register.Direction.OUTGOING, secret=doc.confidentiality > Confidentiality.NORMAL
+    )
+    if register.agency_id != doc.agency_id or register.direction != Register.Direction.OUTGOING:
+        raise ValidationError({"register": _("Sổ không thuộc cơ quan hoặc không phải sổ văn bản đi.")})
+    doc.register = register
+    doc.number_year = timezone.localtime(now).year
+    doc.number = take_next_number(register, doc.number_year)
+    doc.code_number = format_number(doc.number)
+    doc.code_notation = build_notation(doc)
+    doc.issued_date = timezone.localtime(now).date()
+    return register
+
+
+@storage.discard_on_error
 @transaction.atomic
 def sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
     """Ký số: the designated signer signs the approved PDF with their personal certificate (PAdES), the
     signature visible where Nghị định 30 puts it (title line, blue signature image, full name). The agency's
-    seal signature follows at issue time, applied by the clerk together with the number."""
+    seal signature follows at issue time, applied by the clerk. The number, notation and date are given
+    first, in this transaction, and written into the page the signer signs (see the module docstring)."""
     from egov.signing import selectors as signing_selectors
     from egov.signing import services as signing
 
@@ -274,7 +463,12 @@ def sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
     if not cert.signature_image:
         raise ValidationError({"certificate": _("Chứng thư số cá nhân chưa có hình ảnh chữ ký.")})
     before = _move(doc, (S.APPROVED,), S.SIGNED)
-    pdf = _pdf_of(main)
+    # Number and date first, into the page the signer signs (see the module docstring).
+    register = _take_number(doc, None, timezone.now())
+    assert doc.issued_date is not None
+    pdf = stamp_number_and_date(
+        _pdf_of(main), number_notation=doc.number_notation, issued=doc.issued_date, place=place_of(doc.agency)
+    )
     layout = signing.document_layout(
         pdf,
         title_lines=title_lines_for(doc, actor),
@@ -298,11 +492,13 @@ def sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
     Attachment.objects.create(outgoing=doc, file=stored, role=Attachment.Role.SIGNED)
     doc.signer_name = actor.get_full_name()
     doc.signer_position = title_lines_for(doc, actor)[-1].capitalize()
+    doc.refresh_search_key(storage.texts_of(doc))
     doc.save()
     _event(
         doc,
         "signed",
         actor,
+        number=doc.number_notation,
         certificate=cert.fingerprint_sha256,
         seal_box=list(layout.seal_box),
         page=layout.page,
@@ -314,7 +510,14 @@ def sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
         agency=doc.agency,
         target=doc,
         before={"status": before},
-        after={"status": doc.status, "certificate": cert.fingerprint_sha256, "sha256": stored.sha256},
+        after={
+            "status": doc.status,
+            "number": doc.number_notation,
+            "register": register.pk,
+            "issued_date": doc.issued_date,
+            "certificate": cert.fingerprint_sha256,
+            "sha256": stored.sha256,
+        },
     )
     return doc
 
@@ -373,25 +576,28 @@ def build_notation(doc: OutgoingDocument) -> str:
     return f"{doc.document_type.abbreviation}-{agency_short}"
 
 
+@storage.discard_on_error
 @transaction.atomic
 def issue(*, actor: Any, document: OutgoingDocument, register: Register | None = None) -> OutgoingDocument:
-    """Cấp số, đăng ký và phát hành: number, notation and date are given atomically here, then the document
+    """Đăng ký và phát hành: the number given at signature (or here, for a document signed before numbering
+    moved there), the agency's seal, then the document
     is delivered to the recipients inside egov."""
     doc = _locked(document)
     _role(actor, doc.agency, Role.CLERK)
     before = _move(doc, (S.SIGNED,), S.ISSUED)
-    register = register or default_register(
-        doc.agency, Register.Direction.OUTGOING, secret=doc.confidentiality > Confidentiality.NORMAL
-    )
-    if register.agency_id != doc.agency_id or register.direction != Register.Direction.OUTGOING:
-        raise ValidationError({"register": _("Sổ không thuộc cơ quan hoặc không phải sổ văn bản đi.")})
     now = timezone.now()
-    doc.register = register
-    doc.number_year = timezone.localtime(now).year
-    doc.number = take_next_number(register, doc.number_year)
-    doc.code_number = format_number(doc.number)
-    doc.code_notation = build_notation(doc)
-    doc.issued_date = timezone.localtime(now).date()
+    if doc.number is None:  # signed before numbering moved to the signature
+        register = _take_number(doc, register, now)
+    elif register is not None and register.pk != doc.register_id:
+        raise ValidationError(
+            {
+                "register": _("Văn bản đã được cấp số %(n)s trong sổ “%(r)s” khi ký.")
+                % {"n": doc.number_notation, "r": doc.register}
+            }
+        )
+    else:
+        assert doc.register is not None
+        register = doc.register
     doc.issued_at = now
     if doc.signer is not None:
         doc.signer_name = doc.signer.get_full_name()

@@ -16,10 +16,10 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from egov.core import calendar
+from egov.core import calendar, context
 from egov.core.text import fold
 from egov.directory import selectors as directory
-from egov.directory.models import Agency, Position, Role
+from egov.directory.models import Agency, Delegation, Position, Role, User
 from egov.documents.models import (
     Assignment,
     Attachment,
@@ -42,38 +42,130 @@ OPEN_STATUSES = (
 )
 
 
+# --- Permission look-ups, computed once per request -------------------------------------------------------
+#
+# A page or an API call asks the same questions several times (the view's checks, the list, the search, the
+# service): the answers are kept on the user object for the current request id (``egov.core.context``, set by
+# the middleware for each request and by ``context.bind`` in tasks and commands). Without a request id
+# (tests, shell) nothing is cached.
+
+
+def _memo(user: Any, key: Any, compute: Callable[[], Any]) -> Any:
+    request_id = context.current().request_id
+    if not request_id or getattr(user, "pk", None) is None:
+        return compute()
+    cache = getattr(user, "_egov_documents_memo", None)
+    if cache is None or cache[0] != request_id:
+        cache = (request_id, {})
+        user._egov_documents_memo = cache
+    if key not in cache[1]:
+        cache[1][key] = compute()
+    return cache[1][key]
+
+
+def is_system_admin(user: Any) -> bool:
+    """``directory.selectors.is_system_admin``, once per request."""
+    return bool(_memo(user, "is_system_admin", lambda: directory.is_system_admin(user)))
+
+
+def acting_roles(user: Any) -> list[tuple[Agency, str]]:
+    """``directory.selectors.acting_roles``, once per request."""
+    if not (user and user.is_authenticated):
+        return []
+    return list(_memo(user, "acting_roles", lambda: directory.acting_roles(user)))
+
+
+def user_has_role(user: Any, agency: Agency, *roles: str) -> bool:
+    """``directory.selectors.user_has_role`` on the request's cached roles."""
+    return any(a.pk == agency.pk and r in roles for a, r in acting_roles(user))
+
+
+def may_act(user: Any, agency: Agency, *roles: str) -> bool:
+    """``is_system_admin(user) or user_has_role(user, agency, *roles)`` in one query (three otherwise), for
+    the permission check of a service; from the request's cache when it already holds the answers."""
+    if not (user and user.is_authenticated):
+        return False
+    request_id = context.current().request_id
+    cache = getattr(user, "_egov_documents_memo", None)
+    if request_id and cache is not None and cache[0] == request_id:
+        known = cache[1]
+        if "is_system_admin" in known and "acting_roles" in known:
+            return bool(known["is_system_admin"]) or user_has_role(user, agency, *roles)
+
+    def compute() -> bool:
+        today, now = timezone.localdate(), timezone.now()
+        staff = bool(getattr(user, "is_government_staff", False))
+        if staff and user.is_superuser:
+            return True
+        position = Q(agency=agency, role__in=roles)
+        if staff:
+            position |= Q(role=Role.SYSTEM_ADMIN)
+        positions = Position.objects.active(today).filter(position, user=user)
+        delegations = Delegation.objects.active(now).filter(delegate=user, agency=agency, role__in=roles)
+        return bool(User.objects.filter(pk=user.pk).filter(Exists(positions) | Exists(delegations)).exists())
+
+    return bool(_memo(user, ("may_act", agency.pk, roles), compute))
+
+
 def _privileged_agency_ids(user: Any) -> set[int]:
-    return {agency.pk for agency, role in directory.acting_roles(user) if role in PRIVILEGED}
+    return {agency.pk for agency, role in acting_roles(user) if role in PRIVILEGED}
+
+
+def _document_agency_ids(user: Any, model: type[Any]) -> set[int]:
+    """The agencies whose documents (of ``model``) the user may read: the organisations of their positions
+    and delegations with their internal units (``directory.member_agency_ids``). Documents belong to
+    organisations, not to internal units, so the units are left out of the filter unless some document of
+    ``model`` does belong to one of them (one indexed query): ``agency_id = X`` lets PostgreSQL read the
+    ``(agency, -arrival_date, -id)`` index in order, where ``agency_id IN (X, units…)`` makes it collect and
+    sort every document of the organisation."""
+    if not (user and user.is_authenticated and getattr(user, "is_government_staff", False)):
+        return set()
+
+    def compute() -> set[int]:
+        organisations = {agency.organisation() for agency, _role in acting_roles(user)}
+        org_ids = {org.pk for org in organisations}
+        members: set[int] = set()
+        for org in organisations:
+            members |= directory.unit_closure(org)
+        units = members - org_ids
+        if units and model.objects.filter(agency_id__in=units).exists():
+            return members
+        return org_ids
+
+    return set(_memo(user, ("document_agencies", model.__name__), compute))
+
+
+def _visibility(user: Any, model: type[Any], restricted: Q) -> Q | None:
+    """The filter of the documents the user may see: all documents of the agencies where they are clerk or
+    leader, and in the other agencies of their organisations the ordinary documents plus ``restricted``
+    (the secret ones they were given). ``None``: nothing is visible."""
+    agencies = _document_agency_ids(user, model)
+    if not agencies:
+        return None
+    privileged = _privileged_agency_ids(user)
+    full, rest = agencies & privileged, agencies - privileged
+    condition = Q(agency_id__in=sorted(full)) if full else None
+    if rest:
+        partial = Q(agency_id__in=sorted(rest)) & (Q(confidentiality=Confidentiality.NORMAL) | restricted)
+        condition = partial if condition is None else condition | partial
+    return condition
 
 
 def incoming_visible_to(user: Any) -> QuerySet[IncomingDocument]:
     qs = IncomingDocument.objects.select_related("document_type", "register", "agency")
-    if directory.is_system_admin(user):
+    if is_system_admin(user):
         return qs
-    members = directory.member_agency_ids(user)
-    if not members:
-        return qs.none()
     assigned = Assignment.objects.filter(document=OuterRef("pk"), user=user)
-    return qs.filter(agency_id__in=members).filter(
-        Q(confidentiality=Confidentiality.NORMAL)
-        | Q(agency_id__in=_privileged_agency_ids(user))
-        | Exists(assigned)
-    )
+    condition = _visibility(user, IncomingDocument, Q(Exists(assigned)))
+    return qs.none() if condition is None else qs.filter(condition)
 
 
 def outgoing_visible_to(user: Any) -> QuerySet[OutgoingDocument]:
     qs = OutgoingDocument.objects.select_related("document_type", "register", "agency", "drafting_unit")
-    if directory.is_system_admin(user):
+    if is_system_admin(user):
         return qs
-    members = directory.member_agency_ids(user)
-    if not members:
-        return qs.none()
-    return qs.filter(agency_id__in=members).filter(
-        Q(confidentiality=Confidentiality.NORMAL)
-        | Q(agency_id__in=_privileged_agency_ids(user))
-        | Q(created_by=user)
-        | Q(signer=user)
-    )
+    condition = _visibility(user, OutgoingDocument, Q(created_by=user) | Q(signer=user))
+    return qs.none() if condition is None else qs.filter(condition)
 
 
 def incoming_get(user: Any, pk: int) -> IncomingDocument | None:
@@ -87,7 +179,7 @@ def my_incoming_tasks(user: Any) -> QuerySet[IncomingDocument]:
         kind=Assignment.Kind.INFORM
     )
     condition = Q(Exists(mine))
-    roles = directory.acting_roles(user)
+    roles = acting_roles(user)
     clerk_of = [a.pk for a, r in roles if r == Role.CLERK]
     leader_of = [a.pk for a, r in roles if r in (Role.LEADER, Role.DEPUTY_LEADER)]
     if clerk_of:
@@ -176,7 +268,7 @@ def document_types(*, include_inactive: bool = False) -> QuerySet[DocumentType]:
 def registers_visible_to(user: Any) -> QuerySet[Register]:
     """Registers of the agencies the user belongs to (all of them for system administrators)."""
     qs = Register.objects.select_related("agency")
-    if directory.is_system_admin(user):
+    if is_system_admin(user):
         return qs
     members = directory.member_agency_ids(user)
     if not members:
@@ -187,7 +279,7 @@ def registers_visible_to(user: Any) -> QuerySet[Register]:
 def clerk_agencies(user: Any) -> list[Agency]:
     """Agencies where the user acts as clerk (văn thư) now, by position or delegation."""
     found: dict[int, Agency] = {}
-    for agency, role in directory.acting_roles(user):
+    for agency, role in acting_roles(user):
         if role == Role.CLERK:
             found.setdefault(agency.pk, agency)
     return list(found.values())
@@ -195,13 +287,13 @@ def clerk_agencies(user: Any) -> list[Agency]:
 
 def can_register_incoming(user: Any, agency: Agency) -> bool:
     """What ``services.register_incoming`` will allow: clerks of the agency and system administrators."""
-    return directory.is_system_admin(user) or directory.user_has_role(user, agency, Role.CLERK)
+    return is_system_admin(user) or user_has_role(user, agency, Role.CLERK)
 
 
 def organisations_of(user: Any) -> list[Agency]:
     """The organisations (agencies, not internal units) the user works in, by position or delegation."""
     found: dict[int, Agency] = {}
-    for agency, _role in directory.acting_roles(user):
+    for agency, _role in acting_roles(user):
         org = agency.organisation()
         found.setdefault(org.pk, org)
     return list(found.values())
@@ -279,7 +371,7 @@ def my_outgoing_tasks(user: Any) -> QuerySet[OutgoingDocument]:
     review, documents of the agencies I lead waiting for approval, documents I must sign, and — for clerks —
     signed documents waiting for a number."""
     S = OutgoingDocument.Status
-    roles = directory.acting_roles(user)
+    roles = acting_roles(user)
     leader_of = [a.pk for a, r in roles if r in (Role.LEADER, Role.DEPUTY_LEADER)]
     clerk_of = [a.pk for a, r in roles if r == Role.CLERK]
     condition = Q(status=S.DRAFT, created_by=user) | Q(status=S.APPROVED, signer=user)
@@ -322,7 +414,7 @@ def outgoing_register_list(
 
 def registers_for_role(user: Any, direction: str, *roles: str) -> QuerySet[Register]:
     """Active registers of the agencies where the user acts in one of ``roles`` (the clerk's registers)."""
-    ids = [a.pk for a, r in directory.acting_roles(user) if r in roles]
+    ids = [a.pk for a, r in acting_roles(user) if r in roles]
     return (
         Register.objects.filter(direction=direction, active=True, agency_id__in=ids)
         .select_related("agency")
@@ -333,8 +425,6 @@ def registers_for_role(user: Any, direction: str, *roles: str) -> QuerySet[Regis
 def timeline_names(events: list[DocumentEvent]) -> tuple[dict[int, str], dict[int, str]]:
     """Names of the people and units the events' data refer to (assignments, forwards, presentations):
     ``({user id: full name}, {agency id: name})`` with two queries for the whole timeline."""
-    from egov.directory.models import User
-
     user_ids: set[int] = set()
     unit_ids: set[int] = set()
     for event in events:

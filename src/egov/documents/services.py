@@ -26,7 +26,7 @@ from egov.audit.services import record, snapshot
 from egov.core import calendar
 from egov.directory import selectors as directory
 from egov.directory.models import Agency, Role, User
-from egov.documents import signals
+from egov.documents import selectors, signals, storage
 from egov.documents.models import (
     Assignment,
     Confidentiality,
@@ -40,6 +40,7 @@ from egov.documents.numbering import format_number, take_next_number
 
 Status = IncomingDocument.Status
 LEADER_ROLES = (Role.LEADER, Role.DEPUTY_LEADER)
+_RELATED_FIELDS = ["agency", "register", "document_type", "issuing_agency", "created_by", "related"]
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -48,9 +49,7 @@ LEADER_ROLES = (Role.LEADER, Role.DEPUTY_LEADER)
 def _require_role(actor: Any, agency: Agency, *roles: str) -> None:
     if actor is None:
         return  # system: exchange worker, imports, demo
-    if directory.is_system_admin(actor):
-        return
-    if not directory.user_has_role(actor, agency, *roles):
+    if not selectors.may_act(actor, agency, *roles):
         labels = ", ".join(str(Role(r).label) for r in roles)
         raise PermissionDenied(
             _("Cần vai trò %(roles)s tại %(agency)s.") % {"roles": labels, "agency": agency}
@@ -175,6 +174,7 @@ def validate_notation(document_type: DocumentType, code_notation: str) -> None:
         )
 
 
+@storage.discard_on_error
 @transaction.atomic
 def register_incoming(
     *,
@@ -251,26 +251,30 @@ def register_incoming(
         status=Status.REGISTERED if number_now else Status.RECEIVED,
         created_by=actor or _system_user(),
     )
-    if number_now:
-        doc.arrival_year = timezone.localtime(arrival).year
-        doc.arrival_number = take_next_number(register, doc.arrival_year)
     doc.identity_key = IncomingDocument.make_identity_key(
         doc.issuing_agency_name, code_number, doc.code_notation
     )
     doc.refresh_search_key()
-    doc.full_clean(exclude=["created_by"])
+    # Field checks only (lengths, choices): the related objects are instances the caller holds, and the
+    # unique constraint of the arrival number is the database's (the counter below makes it hold).
+    doc.full_clean(exclude=_RELATED_FIELDS, validate_unique=False, validate_constraints=False)
+    # The row goes in without its arrival number; the number is taken last (below), so that the register's
+    # counter row stays locked only for the last statements of the transaction, not while files are read.
     doc.save()
     if files:
-        from egov.documents import storage
-
         for upload in files:
             storage.attach(doc, upload, actor=actor, lenient=source == IncomingDocument.Source.EXCHANGE)
         doc.refresh_search_key(storage.texts_of(doc))
         doc.save(update_fields=["search_key"])
+    if number_now:
+        doc.arrival_year = timezone.localtime(arrival).year
+        doc.arrival_number = take_next_number(register, doc.arrival_year)
+        doc.save(update_fields=["arrival_year", "arrival_number"])
     kind = "registered" if number_now else "received"
     _event(doc, kind, actor, arrival_number=doc.arrival_number)
-    record(f"documents.incoming.{kind}", actor=actor, agency=agency, target=doc, after=snapshot(doc))
     signals.on_commit_status(doc)
+    # Last: the audit chain's lock (held until commit) is always taken after the register counter's.
+    record(f"documents.incoming.{kind}", actor=actor, agency=agency, target=doc, after=snapshot(doc))
     return doc
 
 

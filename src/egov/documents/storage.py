@@ -9,10 +9,13 @@ browser never executes them.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import zipfile
-from typing import Any, Protocol
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import filetype
 from django.conf import settings
@@ -38,6 +41,46 @@ EXTENSIONS = {
     OCTET: ".bin",
 }
 MAX_TEXT = 200_000  # characters of extracted text kept for search
+
+P = ParamSpec("P")
+R = TypeVar("R")
+# Names of the files written by store() in the current discard_on_error scope (None: no scope).
+_written: ContextVar[list[str] | None] = ContextVar("egov_documents_written", default=None)
+
+
+def discard_on_error(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorator of a service that stores files inside its transaction: when the service fails (its
+    transaction rolls back, so no row refers to them), the files it wrote are deleted from storage. Put it
+    above ``@transaction.atomic``. Scopes nest: the files of a service that succeeded inside another one
+    belong to the outer scope and go if the outer one fails."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        written: list[str] = []
+        token = _written.set(written)
+        try:
+            result = func(*args, **kwargs)
+        except BaseException:
+            _written.reset(token)
+            _discard(written)
+            raise
+        _written.reset(token)
+        outer = _written.get()
+        if outer is not None:
+            outer.extend(written)
+        return result
+
+    return wrapper
+
+
+def _discard(names: list[str]) -> None:
+    from django.core.files.storage import default_storage
+
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:  # pragma: no cover - best effort; the rollback already lost the rows
+            logger.warning("could not delete %s after a failed transaction", name, exc_info=True)
 
 
 class Upload(Protocol):
@@ -145,6 +188,9 @@ def store(upload: Any, *, actor: Any = None, field: str = "files", lenient: bool
         uploaded_by=actor if getattr(actor, "pk", None) else None,
     )
     stored.file.save(f"{digest}{EXTENSIONS[content_type]}", ContentFile(data), save=False)
+    written = _written.get()
+    if written is not None and stored.file.name:
+        written.append(stored.file.name)
     stored.save()
     return stored
 

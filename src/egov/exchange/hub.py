@@ -34,8 +34,8 @@ from egov.exchange.edxml import (
     EdxmlSizeError,
     ReaderOptions,
     StatusPacket,
-    read_packet,
 )
+from egov.exchange.edxml.reader import PacketReader
 from egov.exchange.models import Delivery, HubOrgan, HubSystem, Packet
 
 CHUNK = 1024 * 1024
@@ -141,30 +141,97 @@ BUSINESS_MESSAGE = {0: "edoc", 1: "revocation", 2: "update", 3: "replacement"}
 class Route:
     organ_id: str
     route: str
-    system: HubSystem
+    system_id: int
 
 
-def _spool(stream: IO[bytes] | Iterable[bytes], limit: int) -> tuple[str, str, int]:
-    """Copy the upload to a temporary file, hashing as it goes; never more than one chunk in memory."""
-    digest = hashlib.sha256()
-    size = 0
-    fd, path = tempfile.mkstemp(prefix="egov-packet-", suffix=".edxml")
+class _Sink:
+    """Where an upload goes while it streams in.
+
+    On a local file system (the default storage) it is written once, straight to its final name in storage
+    (``exchange/yyyy/mm/dd/<packet id>.edxml``: unique, so nothing is copied, moved or renamed), and
+    :meth:`commit` makes it durable: ``fsync`` of the file, then of its directory (the new entry), and of any
+    directory created for it. Other storages get a temporary file, saved to the storage by :meth:`commit`
+    (durability is then the storage's). :meth:`discard` removes whatever was written.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._tmp = ""
+        self._stored = ""
+        self._created: list[str] = []
+        try:
+            self.path: str | None = default_storage.path(name)
+        except NotImplementedError:
+            self.path = None
+        if self.path is not None:
+            self._created = _makedirs(os.path.dirname(self.path))
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            mode = getattr(default_storage, "file_permissions_mode", None)
+            if mode is not None:
+                os.fchmod(fd, mode)
+        else:
+            fd, self._tmp = tempfile.mkstemp(prefix="egov-packet-", suffix=".edxml")
+        self.file: IO[bytes] = os.fdopen(fd, "wb")
+
+    def write(self, data: bytes) -> None:
+        self.file.write(data)
+
+    def commit(self) -> str:
+        """Durable in storage; returns the file's name there."""
+        self.file.flush()
+        if self.path is None:
+            self.file.close()
+            with open(self._tmp, "rb") as fh:
+                self._stored = default_storage.save(self.name, File(fh))
+            os.unlink(self._tmp)
+            self._tmp = ""
+            return self._stored
+        os.fsync(self.file.fileno())
+        self.file.close()
+        directory = os.path.dirname(self.path)
+        for folder in [
+            directory,
+            *self._created,
+        ]:  # the new entry, then each new folder's entry in its parent
+            _fsync_dir(os.path.dirname(folder) if folder != directory else folder)
+        self._stored = self.name
+        return self.name
+
+    def discard(self) -> None:
+        if not self.file.closed:
+            self.file.close()
+        if self._tmp and os.path.exists(self._tmp):
+            os.unlink(self._tmp)
+        if self.path is not None and os.path.exists(self.path):
+            os.unlink(self.path)
+        elif self._stored:
+            default_storage.delete(self._stored)
+
+
+def _makedirs(directory: str) -> list[str]:
+    """Create ``directory`` and missing parents (with the storage's permissions); returns those created."""
+    missing = []
+    folder = directory
+    while not os.path.isdir(folder):
+        missing.append(folder)
+        folder = os.path.dirname(folder)
+    mode = getattr(default_storage, "directory_permissions_mode", None)
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder)
+        except FileExistsError:  # another worker made it meanwhile
+            continue
+        if mode is not None:
+            os.chmod(folder, mode)
+    return missing
+
+
+def _fsync_dir(directory: str) -> None:
+    fd = os.open(directory, os.O_RDONLY)
     try:
-        with os.fdopen(fd, "wb") as out:
-            chunks = iter(lambda: stream.read(CHUNK), b"") if hasattr(stream, "read") else iter(stream)
-            for chunk in chunks:
-                size += len(chunk)
-                if size > limit:
-                    raise HubError(HubError.FILE_INVALID, f"Gói tin vượt quá {limit} byte.")
-                digest.update(chunk)
-                out.write(chunk)
-    except BaseException:
-        os.unlink(path)
-        raise
-    if size == 0:
-        os.unlink(path)
-        raise HubError(HubError.FILE_INVALID, "Tệp gói tin rỗng.")
-    return path, digest.hexdigest(), size
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _recipients(packet: DocumentPacket | StatusPacket) -> list[str]:
@@ -173,26 +240,43 @@ def _recipients(packet: DocumentPacket | StatusPacket) -> list[str]:
     return list(dict.fromkeys(o.organ_id for o in packet.recipients if o.organ_id))
 
 
-def _route(organ_ids: list[str], source: HubSystem) -> list[Route]:
+def _route(sender: str, organ_ids: list[str], source: HubSystem) -> list[Route]:
+    """Check that ``sender`` belongs to ``source`` and route every recipient: one query for the sender and
+    the recipients (organ, its system, both active?), a second one only if the parent hub is needed."""
     if not organ_ids:
         raise HubError(HubError.NOT_STANDARD, "Gói tin không có cơ quan nhận (OrganId).")
-    organs = {o.organ_id: o for o in HubOrgan.objects.select_related("system").filter(organ_id__in=organ_ids)}
-    parent = HubSystem.objects.filter(is_parent=True, active=True).first()
+    rows = HubOrgan.objects.filter(organ_id__in={sender, *organ_ids}).values_list(
+        "organ_id", "system_id", "active", "system__active"
+    )
+    organs = {
+        organ_id: (system_id, active and system_active) for organ_id, system_id, active, system_active in rows
+    }
+    if not source.is_parent and organs.get(sender, (None, False))[0] != source.pk:
+        raise HubError(HubError.SENDER_NOT_REGISTERED, f"Cơ quan gửi {sender} chưa đăng ký với hệ thống này.")
     routes = []
+    parent: list[int | None] = []
     for organ_id in organ_ids:
         organ = organs.get(organ_id)
         if organ is not None:
-            if organ.system_id == source.pk:
+            system_id, active = organ
+            if system_id == source.pk:
                 continue  # the sending system serves this recipient itself (e.g. a child hub's own agencies)
-            if not organ.active or not organ.system.active:
+            if not active:
                 raise HubError(HubError.RECIPIENT_LOCKED, f"Cơ quan nhận {organ_id} đang bị khóa.")
-            routes.append(Route(organ_id, Delivery.Route.LOCAL, organ.system))
-        elif source.is_parent:
+            routes.append(Route(organ_id, Delivery.Route.LOCAL, system_id))
+            continue
+        if source.is_parent:
             continue  # from the parent hub: recipients elsewhere are served by their own hubs
-        elif parent is not None:
-            routes.append(Route(organ_id, Delivery.Route.PARENT, parent))
-        else:
+        if not parent:
+            parent.append(
+                HubSystem.objects.filter(is_parent=True, active=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
+        if parent[0] is None:
             raise HubError(HubError.RECIPIENT_NOT_FOUND, f"Không tìm thấy cơ quan nhận {organ_id}.")
+        routes.append(Route(organ_id, Delivery.Route.PARENT, parent[0]))
     if not routes:
         raise HubError(HubError.RECIPIENT_NOT_FOUND, "Không có cơ quan nhận nào thuộc trục này.")
     return routes
@@ -225,6 +309,14 @@ def reader_options() -> ReaderOptions:
     )
 
 
+def _refusal(exc: EdxmlError) -> HubError:
+    if isinstance(exc, EdxmlSizeError):
+        return HubError(HubError.FILE_INVALID, str(exc))
+    if isinstance(exc, EdxmlSignatureError):
+        return HubError(HubError.NOT_STANDARD, f"Chữ ký số của gói tin không hợp lệ: {exc}")
+    return HubError(HubError.NOT_STANDARD, str(exc))
+
+
 def accept_packet(
     *,
     system: HubSystem,
@@ -234,25 +326,51 @@ def accept_packet(
 ) -> Packet:
     """Store a packet durably and queue one delivery per recipient; see the module docstring.
 
+    One pass over the upload: each block is hashed, written to its place in storage and fed to the edXML
+    reader (pre-scanner and lxml) as it arrives. When the stream ends, a resend is answered with the packet
+    already stored; otherwise the reader interprets the packet and checks its attachments and signature, the
+    sender and the recipients are routed, the file is made durable and the rows are committed.
+
     ``message_type="auto"`` takes it from the packet: ``status`` for a status packet, otherwise from its
     ``BussinessDocType`` (new → edoc, revoke → revocation, update, replace → replacement).
     """
     if message_type != AUTO and message_type not in MESSAGE_TYPES:
         raise HubError(HubError.FILE_INVALID, f"messageType “{message_type}” không hợp lệ.")
-    path, sha256, size = _spool(stream, settings.EGOV_EDXML_MAX_PACKET_BYTES)
+    limit = settings.EGOV_EDXML_MAX_PACKET_BYTES
+    now = timezone.now()
+    packet_id = uuid.uuid4()
+    reader = PacketReader(reader_options())
+    sink = _Sink(f"exchange/{now:%Y/%m/%d}/{packet_id}.edxml")
+    committed = False
     try:
+        digest = hashlib.sha256()
+        size = 0
+        refused: EdxmlError | None = None  # reported once the whole upload is read (size first, as before)
+        chunks = iter(lambda: stream.read(CHUNK), b"") if hasattr(stream, "read") else iter(stream)
+        for chunk in chunks:
+            size += len(chunk)
+            if size > limit:
+                raise HubError(HubError.FILE_INVALID, f"Gói tin vượt quá {limit} byte.")
+            digest.update(chunk)
+            if refused is None:
+                sink.write(chunk)
+                try:
+                    reader.feed(chunk)
+                except EdxmlError as exc:
+                    refused = exc
+        if size == 0:
+            raise HubError(HubError.FILE_INVALID, "Tệp gói tin rỗng.")
+        sha256 = digest.hexdigest()
         content_key = hashlib.sha256(f"{system.pk}:{sha256}".encode()).hexdigest()
         existing = Packet.objects.filter(content_key=content_key).first()
         if existing is not None:
             return existing
+        if refused is not None:
+            raise _refusal(refused)
         try:
-            parsed = read_packet(path, reader_options())
-        except EdxmlSizeError as exc:
-            raise HubError(HubError.FILE_INVALID, str(exc)) from exc
-        except EdxmlSignatureError as exc:
-            raise HubError(HubError.NOT_STANDARD, f"Chữ ký số của gói tin không hợp lệ: {exc}") from exc
+            parsed = reader.finish()
         except EdxmlError as exc:
-            raise HubError(HubError.NOT_STANDARD, str(exc)) from exc
+            raise _refusal(exc) from exc
         with parsed:
             sender = parsed.sender.organ_id
             is_status = isinstance(parsed, StatusPacket)
@@ -260,11 +378,7 @@ def accept_packet(
                 message_type = "status" if is_status else BUSINESS_MESSAGE[int(parsed.business.doc_type)]  # type: ignore[union-attr]
             if is_status != (message_type == "status"):
                 raise HubError(HubError.NOT_STANDARD, "messageType không khớp loại gói tin.")
-            if not system.is_parent and not HubOrgan.objects.filter(organ_id=sender, system=system).exists():
-                raise HubError(
-                    HubError.SENDER_NOT_REGISTERED, f"Cơ quan gửi {sender} chưa đăng ký với hệ thống này."
-                )
-            routes = _route(_recipients(parsed), system)
+            routes = _route(sender, _recipients(parsed), system)
             meta = {
                 "sender_organ_id": sender,
                 "sender_name": parsed.sender.name if hasattr(parsed.sender, "name") else "",
@@ -274,15 +388,33 @@ def accept_packet(
                 "subject": "" if is_status else parsed.subject[:500],  # type: ignore[union-attr]
                 "signature": parsed.signature.status.value if parsed.signature else "",
             }
-        return _store(system, path, sha256, size, content_key, message_type, meta, routes, trace_from or [])
+        name = sink.commit()
+        packet = _store(
+            system,
+            packet_id,
+            now,
+            name,
+            sha256,
+            size,
+            content_key,
+            message_type,
+            meta,
+            routes,
+            trace_from or [],
+        )
+        committed = packet.pk == packet_id
+        return packet
     finally:
-        if os.path.exists(path):
-            os.unlink(path)
+        reader.close()
+        if not committed:
+            sink.discard()
 
 
 def _store(
     system: HubSystem,
-    path: str,
+    packet_id: uuid.UUID,
+    now: dt.datetime,
+    name: str,
     sha256: str,
     size: int,
     content_key: str,
@@ -291,13 +423,13 @@ def _store(
     routes: list[Route],
     trace_from: list[dict[str, Any]],
 ) -> Packet:
-    now = timezone.now()
-    name = default_storage.save(f"exchange/{now:%Y/%m/%d}/{sha256}.edxml", File(open(path, "rb")))  # noqa: SIM115
-    _fsync(name)
+    """Commit the packet (its file ``name`` already durable), its deliveries and the audit row; a concurrent
+    resend that committed first wins (the unique content key) and is returned instead."""
     trace = [*trace_from, {"hub": settings.EGOV_EXCHANGE_HUB_ID, "at": now.isoformat()}]
     try:
         with transaction.atomic():
             packet = Packet.objects.create(
+                id=packet_id,
                 message_type=message_type,
                 file=name,
                 size=size,
@@ -309,8 +441,12 @@ def _store(
                 **meta,
             )
             Delivery.objects.bulk_create(
-                [Delivery(packet=packet, organ_id=r.organ_id, route=r.route, system=r.system) for r in routes]
+                [
+                    Delivery(packet=packet, organ_id=r.organ_id, route=r.route, system_id=r.system_id)
+                    for r in routes
+                ]
             )
+            # Last statement before the commit: the audit chain lock is held for as short a time as possible.
             record(
                 "exchange.packet.accept",
                 actor=None,
@@ -330,27 +466,11 @@ def _store(
 
                 transaction.on_commit(lambda: tasks.forward_to_parent.enqueue())
     except IntegrityError:
-        default_storage.delete(name)
         existing = Packet.objects.filter(content_key=content_key).first()
         if existing is None:
             raise
         return existing
-    except BaseException:
-        default_storage.delete(name)
-        raise
     return packet
-
-
-def _fsync(name: str) -> None:
-    try:
-        path = default_storage.path(name)
-    except NotImplementedError:  # remote storage: durability is the backend's
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- recipients' side -----------------------------------------------------------------------------------

@@ -5,3 +5,6 @@ class NotifyConfig(AppConfig):
     name = "egov.notify"
     label = "notify"
     verbose_name = "Thông báo SMS, e-mail / Notifications"
+
+    def ready(self) -> None:
+        from egov.notify import checks  # noqa: F401  (registers the system checks)

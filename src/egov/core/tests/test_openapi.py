@@ -38,8 +38,14 @@ def _api_patterns(patterns: list[Any], prefix: str = "") -> list[str]:
 def _as_openapi_path(pattern: str) -> str:
     """``api/v1/^agencies/(?P<pk>[0-9]+)/members/$`` → ``/api/v1/agencies/{id}/members/``."""
     path = pattern.replace("^", "").replace("$", "")
-    path = re.sub(r"\(\?P<pk>[^)]*\)", "{id}", path)
-    path = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", path)
+    while (start := path.find("(?P<")) >= 0:  # a named group, possibly with nested groups inside
+        name = path[start + 4 : path.index(">", start)]
+        depth, end = 0, start
+        for end in range(start, len(path)):
+            depth += {"(": 1, ")": -1}.get(path[end], 0) if path[end - 1] != "\\" else 0
+            if depth == 0:
+                break
+        path = path[:start] + ("{id}" if name == "pk" else f"{{{name}}}") + path[end + 1 :]
     path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", path)
     return "/" + path
 

@@ -16,6 +16,7 @@ from egov.directory.models import Agency, CitizenProfile, Position, Role, User
 def _no_demo_documents(settings):
     """These tests are about the directory part of ``egov demo``; its documents are tested in documents."""
     settings.EGOV_DEMO_DOCUMENTS_SCALE = 0
+    settings.EGOV_DEMO_DOSSIERS_SCALE = 0
 
 
 def demo(*args: str) -> str:

@@ -370,7 +370,9 @@ class OutgoingSerializer(serializers.ModelSerializer[OutgoingDocument]):
 
     document_type = DocumentTypeSerializer(read_only=True)
     drafting_unit = AgencyRefSerializer(read_only=True, allow_null=True)
-    number_notation = serializers.CharField(read_only=True, help_text="Given at issue (``12/SNV-TC``).")
+    number_notation = serializers.CharField(
+        read_only=True, help_text="Given when the signer signs (``12/SNV-TC``)."
+    )
     status = enum_field("OutgoingStatusEnum", OutgoingDocument.Status.choices, read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     urgency_display = serializers.CharField(source="get_urgency_display", read_only=True)

@@ -494,8 +494,9 @@ class OutgoingViewSet(DocumentsViewSet):
 
     @extend_schema(
         summary="Sign",
-        description="Ký số (the designated signer; from `approved`) with their personal certificate; the "
-        "signed PDF is added as a `signed` file.",
+        description="Ký số (the designated signer; from `approved`) with their personal certificate. The "
+        "number, notation and date are given first and written into the first page, then the page is signed; "
+        "the signed PDF is added as a `signed` file.",
         request=None,
         responses=OUTGOING_ACTION,
     )
@@ -506,8 +507,9 @@ class OutgoingViewSet(DocumentsViewSet):
 
     @extend_schema(
         summary="Number and issue",
-        description="Cấp số và phát hành (clerks; from `signed`): number, notation and date, the agency's "
-        "seal signature, attachment stamps, and delivery to the recipients inside egov.",
+        description="Phát hành (clerks; from `signed`): the agency's seal signature, attachment stamps, and "
+        "delivery to the recipients inside egov. The number was given at signature; `register` must then be "
+        "that number's register.",
         request=IssueSerializer,
         responses=OUTGOING_ACTION,
     )

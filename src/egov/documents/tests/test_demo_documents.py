@@ -106,6 +106,7 @@ def test_demo_documents_small_scale_then_nothing_more(db):
 
 def test_egov_demo_command_loads_the_documents(db, settings):
     settings.EGOV_DEMO_DOCUMENTS_SCALE = 0.03  # 9 incoming, 1 outgoing issued, 1 draft
+    settings.EGOV_DEMO_DOSSIERS_SCALE = 0
     out = io.StringIO()
     call_command("demo", stdout=out)
     assert "demo documents: 9" in out.getvalue()

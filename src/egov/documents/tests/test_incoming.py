@@ -239,3 +239,24 @@ def test_concurrent_clerks_never_share_or_skip_a_number(tree, qd):
     assert not errors
     numbers = sorted(IncomingDocument.objects.values_list("arrival_number", flat=True))
     assert numbers == list(range(1, 41))
+
+
+def test_failed_multi_file_registration_leaves_no_file_on_disk(registers, clerk, qd, settings):
+    from pathlib import Path
+
+    def files_on_disk() -> set[Path]:
+        return {p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()}
+
+    before_files, before_docs = files_on_disk(), IncomingDocument.objects.count()
+    good = NamedBytes(pdf_bytes("Tep hop le duoc luu truoc"), "dung.pdf")
+    with pytest.raises(ValidationError) as err:
+        register(
+            clerk, registers, qd, code_number="77", files=[good, NamedBytes(b"%PDF-1.4 hong", "hong.pdf")]
+        )
+    assert "hong.pdf" in str(err.value)
+    assert IncomingDocument.objects.count() == before_docs
+    assert files_on_disk() == before_files
+    # the same file in a registration that succeeds stays
+    doc = register(clerk, registers, qd, code_number="78", files=[NamedBytes(good.getvalue(), "dung.pdf")])
+    stored = doc.attachments.get().file
+    assert Path(stored.file.path).is_file() and files_on_disk() - before_files == {Path(stored.file.path)}

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -183,3 +185,84 @@ def test_revocation_inside_the_instance(
     rcpt.refresh_from_db()
     assert copy.status == IncomingDocument.Status.REVOKED and rcpt.status_code == "15"
     assert [e.kind for e in copy.events.all()][-1] == "revoked"
+
+
+def _text(pdf: bytes) -> str:
+    import io
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    return unicodedata.normalize("NFC", PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+
+
+def test_number_and_date_are_in_the_signed_body_and_both_signatures_verify(
+    registers, clerk, leader, specialist, cv, certificates, tmp_path
+):
+    import shutil
+    import subprocess
+
+    from django.utils import timezone
+
+    from egov.documents.demo import Letter, render_letter
+
+    tree = registers
+    blank = render_letter(
+        Letter(
+            body_above="ỦY BAN NHÂN DÂN TỈNH DEMO",
+            issuer="SỞ NỘI VỤ",
+            number_notation=f"{' ' * 8}/SNV-TC",  # the draft leaves the number blank
+            place="Cần Thơ",
+            date=None,
+            type_name="Công văn",
+            subject="Về việc cử cán bộ tham gia tập huấn chuyển đổi số",
+            body=["Sở Nội vụ đề nghị các cơ quan cử cán bộ tham gia tập huấn./."],
+            recipients=["- Các cơ quan, đơn vị;"],
+            cong_van=True,
+        )
+    )
+    assert "Số: 01/SNV-TC" not in _text(blank)
+    doc = draft(specialist, tree, cv, files=[NamedBytes(blank, "du-thao.pdf")])
+    outgoing.submit(actor=specialist, document=doc)
+    outgoing.review(actor=leader, document=doc, approve=True)
+    outgoing.approve(actor=leader, document=doc)
+    doc = outgoing.sign(actor=leader, document=doc)
+    # numbered when signed: the number is in the page the leader's signature covers
+    assert doc.number == 1 and doc.number_notation == "01/SNV-TC" and doc.register is not None
+    today = timezone.localdate()
+    month = f"{today.month:02d}" if today.month < 3 else str(today.month)
+    date_text = f"Cần Thơ, ngày {today.day:02d} tháng {month} năm {today.year}"
+    signed = doc.attachments.get(role=Attachment.Role.SIGNED)
+    with signed.file.file.open("rb") as fh:
+        text = _text(fh.read())
+    assert "Số: 01/SNV-TC" in text and date_text in text and "ngày      tháng" not in text
+    with pytest.raises(ValidationError):  # the number was given in the default register at signature
+        outgoing.issue(
+            actor=clerk,
+            document=doc,
+            register=services.default_register(tree.department, "outgoing", secret=True),
+        )
+    doc = outgoing.issue(actor=clerk, document=doc)
+    assert doc.status == S.ISSUED and doc.number_notation == "01/SNV-TC" and doc.issued_date == today
+    final = doc.attachments.get(role=Attachment.Role.SIGNED)
+    with final.file.file.open("rb") as fh:
+        data = fh.read()
+    assert "Số: 01/SNV-TC" in _text(data) and date_text in _text(data)
+    checks = signing.verify_pdf(data)
+    assert len(checks) == 2 and all(c.ok for c in checks)  # the leader's signature, then the agency's seal
+    if shutil.which("pdfsig") is None:
+        pytest.skip("pdfsig (poppler-utils) is not installed")
+    path = tmp_path / "final.pdf"
+    path.write_bytes(data)
+    report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
+    assert report.count("Signature is Valid") == 2, report
+
+
+def test_a_draft_without_number_line_gets_it_in_the_top_margin():
+    pdf = outgoing.stamp_number_and_date(
+        pdf_bytes("Ke hoach kiem tra"),
+        number_notation="07/KH-SNV",
+        issued=dt.date(2026, 2, 3),
+    )
+    text = _text(pdf)
+    assert "Số: 07/KH-SNV" in text and "Ngày 03 tháng 02 năm 2026" in text and "Ke hoach kiem tra" in text

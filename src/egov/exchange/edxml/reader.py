@@ -125,32 +125,6 @@ def _wide_encoding(head: bytes) -> tuple[str, int] | None:
     return None
 
 
-def _blocks(stream: IO[bytes], limit: int) -> Iterator[bytes]:
-    """Raw blocks, re-encoded to UTF-8 when the packet is UTF-16/32, with the size limit enforced."""
-    total = 0
-    first = stream.read(READ_BLOCK)
-    wide = _wide_encoding(first[:4])
-    decoder = codecs.getincrementaldecoder(wide[0])() if wide else None
-    block = first[wide[1] :] if wide else first
-    first_block = True
-    while block:
-        total += len(block)
-        if total > limit:
-            raise EdxmlSizeError(f"packet is larger than the limit of {limit} bytes")
-        if decoder is not None:
-            try:
-                block = decoder.decode(block).encode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise EdxmlSyntaxError(
-                    f"not well-formed: invalid {wide[0] if wide else ''} text ({exc})"
-                ) from None
-            if first_block:
-                block = _ENCODING_DECL.sub(rb'\1"UTF-8"', block, count=1)
-        first_block = False
-        yield block
-        block = stream.read(READ_BLOCK)
-
-
 def _open(
     source: bytes | bytearray | str | os.PathLike[str] | IO[bytes], limit: int
 ) -> tuple[IO[bytes], bool]:
@@ -191,7 +165,8 @@ def _syntax_error(exc: etree.XMLSyntaxError, leading: bytes) -> EdxmlSyntaxError
 
 # -- tree helpers -------------------------------------------------------------------------------------------
 def _lname(el: etree._Element) -> str:
-    return etree.QName(el).localname.lower()
+    tag: str = el.tag  # elements only: "{namespace}local" or "local"
+    return tag[tag.rfind("}") + 1 :].lower()
 
 
 def _kids(el: etree._Element | None, *names: str) -> list[etree._Element]:
@@ -202,8 +177,13 @@ def _kids(el: etree._Element | None, *names: str) -> list[etree._Element]:
 
 
 def _kid(el: etree._Element | None, *names: str) -> etree._Element | None:
-    found = _kids(el, *names)
-    return found[0] if found else None
+    if el is None:
+        return None
+    wanted = {n.lower() for n in names}
+    for c in el.iterchildren(etree.Element):
+        if _lname(c) in wanted:
+            return c
+    return None
 
 
 def _text(el: etree._Element | None, *names: str) -> str:
@@ -587,7 +567,8 @@ def _check_digest(
     if algorithm is None or expected is None:
         ctx.warn(f"{where}: digest '{_text(digest_el)[:80]}' not understood; not checked")
         return
-    actual = pl.digest_of(final.file, algorithm)
+    # SHA-256 was computed while decoding: no second pass over the attachment.
+    actual = bytes.fromhex(final.sha256) if algorithm == "sha256" else pl.digest_of(final.file, algorithm)
     if actual == expected:
         return
     raise EdxmlContentError(
@@ -597,6 +578,111 @@ def _check_digest(
 
 
 # -- entry point --------------------------------------------------------------------------------------------
+HEAD_BYTES = 4096
+"""Bytes gathered before the first block is handled: enough for a BOM and the whole XML declaration."""
+
+
+class PacketReader:
+    """Incremental reader: :meth:`feed` the raw bytes as they arrive (any block sizes), then :meth:`finish`.
+
+    The bytes go through the pre-scanner into lxml while they stream in, so a caller that also stores or
+    hashes the upload reads it exactly once (the hub). :meth:`finish` interprets the tree and checks the
+    attachments and the signature; :meth:`close` (always, e.g. in ``finally``) drops the spooled attachment
+    text of an abandoned read. Errors are :class:`~.errors.EdxmlError` as with :func:`read_packet`.
+    """
+
+    def __init__(self, options: ReaderOptions | None = None) -> None:
+        self.options = opts = options or ReaderOptions()
+        self._parser = make_parser()
+        etree.clear_error_log()
+        self._marker = MarkerExpander.new_marker()
+        self._leading = bytearray()
+        self._head = bytearray()
+        self._started = False
+        self._decoder: codecs.IncrementalDecoder | None = None
+        self._wide = ""
+        self._total = 0
+        self._done = False
+        max_text = (opts.max_attachment_bytes + 64 * 1024) * 4 // 3 * 105 // 100 + 4096
+        self._scanner = Scanner(
+            self._parser.feed,
+            marker=self._marker,
+            max_text_bytes=max_text,
+            limit_label=f"{opts.max_attachment_bytes} bytes",
+            spool_threshold=opts.spool_threshold,
+            tmpdir=opts.temp_dir,
+        )
+
+    def feed(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            return
+        if not self._started:
+            self._head += data
+            if len(self._head) < HEAD_BYTES:
+                return
+            self._start()
+            return
+        self._block(bytes(data), first=False)
+
+    def _start(self) -> None:
+        self._started = True
+        head = bytes(self._head)
+        self._head = bytearray()
+        wide = _wide_encoding(head[:4])
+        if wide:
+            self._wide = wide[0]
+            self._decoder = codecs.getincrementaldecoder(wide[0])()
+            head = head[wide[1] :]
+        self._block(head, first=True)
+
+    def _block(self, block: bytes, *, first: bool) -> None:
+        if not block:
+            return
+        self._total += len(block)
+        limit = self.options.max_packet_bytes
+        if self._total > limit:
+            raise EdxmlSizeError(f"packet is larger than the limit of {limit} bytes")
+        if self._decoder is not None:
+            try:
+                block = self._decoder.decode(block).encode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise EdxmlSyntaxError(f"not well-formed: invalid {self._wide} text ({exc})") from None
+            if first:
+                block = _ENCODING_DECL.sub(rb'\1"UTF-8"', block, count=1)
+        if len(self._leading) < 64:
+            self._leading += block[: 64 - len(self._leading)]
+        try:
+            self._scanner.write(block)
+        except etree.XMLSyntaxError as exc:
+            raise _syntax_error(exc, bytes(self._leading)) from None
+
+    def finish(self) -> Packet:
+        """The packet, once every byte was fed; raises what :func:`read_packet` raises."""
+        if self._done:
+            raise RuntimeError("PacketReader.finish() called twice")
+        self._done = True
+        try:
+            if not self._started:
+                self._start()
+            try:
+                if self._decoder is not None:
+                    self._scanner.write(self._decoder.decode(b"", final=True).encode("utf-8"))
+                if not self._leading:
+                    raise EdxmlSyntaxError("line 1: not well-formed: Document is empty")
+                self._scanner.close()
+                root = self._parser.close()
+            except etree.XMLSyntaxError as exc:
+                raise _syntax_error(exc, bytes(self._leading)) from None
+            except UnicodeDecodeError as exc:
+                raise EdxmlSyntaxError(f"not well-formed: invalid {self._wide} text ({exc})") from None
+            return _interpret(root, self._marker, self._scanner.spools, self.options)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._scanner.discard()
+
+
 def read_packet(
     source: bytes | bytearray | str | os.PathLike[str] | IO[bytes],
     options: ReaderOptions | None = None,
@@ -604,42 +690,17 @@ def read_packet(
     """Read a packet from bytes, a path, or a binary file object. See the module documentation."""
     opts = options or ReaderOptions()
     stream, owned = _open(source, opts.max_packet_bytes)
-    parser = make_parser()
-    etree.clear_error_log()
-    marker = MarkerExpander.new_marker()
-    leading = bytearray()
-    max_text = (opts.max_attachment_bytes + 64 * 1024) * 4 // 3 * 105 // 100 + 4096
-
-    def feed(data: bytes) -> None:
-        parser.feed(data)
-
-    scanner = Scanner(
-        feed,
-        marker=marker,
-        max_text_bytes=max_text,
-        limit_label=f"{opts.max_attachment_bytes} bytes",
-        spool_threshold=opts.spool_threshold,
-        tmpdir=opts.temp_dir,
-    )
+    reader = PacketReader(opts)
     try:
         try:
-            for block in _blocks(stream, opts.max_packet_bytes):
-                if len(leading) < 64:
-                    leading += block[: 64 - len(leading)]
-                scanner.write(block)
-            if not leading:
-                raise EdxmlSyntaxError("line 1: not well-formed: Document is empty")
-            scanner.close()
-            root = parser.close()
-        except etree.XMLSyntaxError as exc:
-            raise _syntax_error(exc, bytes(leading)) from None
+            while block := stream.read(READ_BLOCK):
+                reader.feed(block)
         finally:
             if owned:
                 stream.close()
-        packet = _interpret(root, marker, scanner.spools, opts)
+        return reader.finish()
     finally:
-        scanner.discard()
-    return packet
+        reader.close()
 
 
 def _interpret(root: etree._Element, marker: bytes, spools: list[Spool], opts: ReaderOptions) -> Packet:

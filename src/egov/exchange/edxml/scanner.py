@@ -27,7 +27,8 @@ from .errors import EdxmlSizeError, EdxmlSyntaxError
 
 _TEXT, _MARKUP, _ENDTAG, _STARTTAG, _CTE, _CTE_CDATA, _CTE_COMMENT = range(7)
 _TAG_SPECIAL = re.compile(rb"[\"'>]")
-_CTE_SPECIAL = re.compile(rb"[<&]")
+_TEXT_STOP = re.compile(rb"<(?:[!?]|(?:[^\s/>!?:<]+:)?contenttransferencoded[\s/>])", re.IGNORECASE)
+_NAME_WINDOW = 600  # a "<" this close to the end of the buffer may open a tag whose name is not all here
 _TAG_NAME = re.compile(rb"<([^\s/>]+)")
 _PREDEFINED = {b"amp": b"&", b"lt": b"<", b"gt": b">", b"quot": b'"', b"apos": b"'"}
 _DTD_KEYWORDS = (b"<!DOCTYPE", b"<!ENTITY", b"<!ELEMENT", b"<!ATTLIST", b"<!NOTATION")
@@ -148,19 +149,27 @@ class Scanner:
         while pos < n:
             state = self._state
             if state == _TEXT:
-                lt = buf.find(b"<", pos)
-                if lt < 0:
-                    self._emit(buf[pos:])
-                    pos = n
+                # Outside comments, CDATA sections and processing instructions every "<" opens a tag (a "<"
+                # in text or in an attribute value is not well-formed: lxml rejects it), so plain tags and
+                # text pass through untouched and the scanner stops only at "<!", "<?" and the start tag of
+                # a ContentTransferEncoded element.
+                m = _TEXT_STOP.search(buf, pos)
+                if m is None:
+                    last = buf.rfind(b"<", pos)
+                    cut = last if (last >= 0 and n - last < _NAME_WINDOW and not final) else n
+                    self._emit(buf[pos:cut])
+                    pos = cut
                     break
+                lt = m.start()
                 self._emit(buf[pos:lt])
                 pos = lt
                 head = bytes(buf[lt : lt + 10])
-                if len(head) < 2:
-                    break  # need the next byte
                 second = head[1:2]
-                if second == b"/":
-                    self._state = _ENDTAG
+                if second not in (b"!", b"?"):
+                    self._state = _STARTTAG
+                    self._quote = 0
+                    self._tag_head = bytearray()
+                    self._tag_last = 0
                 elif second == b"?":
                     self._state, self._terminator = _MARKUP, b"?>"
                     self._emit(b"<?")
@@ -183,11 +192,6 @@ class Scanner:
                         raise EdxmlSyntaxError(f"line {self._line_at(pos)}: DTD declarations not allowed")
                     else:
                         self._state = _ENDTAG  # malformed "<!...>": pass it on, lxml will report it
-                else:
-                    self._state = _STARTTAG
-                    self._quote = 0
-                    self._tag_head = bytearray()
-                    self._tag_last = 0
             elif state in (_MARKUP, _ENDTAG):
                 term = self._terminator if state == _MARKUP else b">"
                 end = buf.find(term, pos)
@@ -236,16 +240,18 @@ class Scanner:
                     self._emit(self._marker + str(self._spool.index).encode())
                     self._state = _CTE
             elif state == _CTE:
-                m = _CTE_SPECIAL.search(buf, pos)
-                end = m.start() if m else n
+                lt = buf.find(b"<", pos)
+                amp = buf.find(b"&", pos, lt if lt >= 0 else n)
+                stop = amp if amp >= 0 else lt
+                end = stop if stop >= 0 else n
                 segment = buf[pos:end]
-                if m is None and segment.endswith(b"\r") and not final:
+                if stop < 0 and segment.endswith(b"\r") and not final:
                     segment = segment[:-1]
                     end -= 1
                 self._cte_newlines += segment.count(b"\n")
                 self._spool_write(_normalise_newlines(segment), pos)
                 pos = end
-                if m is None:
+                if stop < 0:
                     break
                 if buf[pos] == ord("&"):
                     semi = buf.find(b";", pos, pos + 16)

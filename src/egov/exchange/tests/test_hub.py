@@ -212,3 +212,65 @@ def test_packets_from_the_parent_are_delivered_down(systems, parent):
     fake.inbox["p1"] = data  # delivered again (the ack was lost): stored once
     tasks.receive_from_parent(fake)
     assert Packet.objects.count() == 1 and HubSystem.objects.filter(is_parent=True).count() == 1
+
+
+def _stored_files() -> list[str]:
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(settings.MEDIA_ROOT) / "exchange"
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*.edxml")) if root.exists() else []
+
+
+def test_one_pass_store_keeps_only_accepted_packets(systems):
+    """The upload is written once, straight to its final name (the packet's id); a refused packet, a
+    resend and a packet fed in tiny blocks leave exactly the files of the packets accepted."""
+    nghe_an = systems["nghe_an"][0]
+    before = _stored_files()
+    data = only_can_tho()
+    packet = hub.accept_packet(system=nghe_an, stream=[data[i : i + 7] for i in range(0, len(data), 7)])
+    assert packet.file.name.endswith(f"/{packet.pk}.edxml") and packet.file.read() == data
+    assert hub.accept_packet(system=nghe_an, stream=io.BytesIO(data)).pk == packet.pk  # resend
+    for bad in (data.replace(b"</edXML:edXMLEnvelope>", b""), b"<?xml version='1.0'?><!DOCTYPE x><x/>"):
+        with pytest.raises(hub.HubError) as refused:
+            hub.accept_packet(system=nghe_an, stream=io.BytesIO(bad))
+        assert refused.value.code == hub.HubError.NOT_STANDARD
+    assert _stored_files() == sorted([*before, packet.file.name.removeprefix("exchange/")])
+    assert Packet.objects.count() == 1
+
+
+def test_comment_after_the_root_keeps_a_signature_valid(systems, settings):
+    """What the benchmark relies on: exclusive C14N leaves comments out, so new bytes, same signature."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    from egov.exchange.edxml import PacketSigner
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Văn thư")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    data = packet_to_bytes(
+        document_packet(recipients=[CAN_THO]), signer=PacketSigner(key=key, certificates=cert)
+    )
+    nghe_an = systems["nghe_an"][0]
+    first = hub.accept_packet(system=nghe_an, stream=[data])
+    second = hub.accept_packet(system=nghe_an, stream=[data + b"\n<!-- 2 -->\n"])
+    assert first.pk != second.pk and first.signature == second.signature == "valid"
+    tampered = data.replace(b"1234/UBND-VX", b"1235/UBND-VX")
+    with pytest.raises(hub.HubError, match="Chữ ký số"):
+        hub.accept_packet(system=nghe_an, stream=[tampered])

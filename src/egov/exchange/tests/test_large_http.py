@@ -74,7 +74,9 @@ def test_forty_megabytes_through_the_hub_over_http(tmp_path: Path, live_server) 
     finally:
         tracemalloc.stop()
     assert copies == [digest, digest]  # byte for byte, both ways
-    done = requests.post(f"{api}inbox/{packet_id}/ack/", json={"status": "done"}, headers=receiver, timeout=60)
+    done = requests.post(
+        f"{api}inbox/{packet_id}/ack/", json={"status": "done"}, headers=receiver, timeout=60
+    )
     assert done.status_code == 200 and Delivery.objects.get().state == Delivery.State.DONE
     assert Packet.objects.get().size == big.stat().st_size > 2 * 20 * MiB * 4 // 3
     print(f"peak traced memory: send {send_peak / MiB:.1f} MiB, fetch {fetch_peak / MiB:.1f} MiB")

@@ -13,6 +13,9 @@ from egov.core import context
 from egov.directory.demo_data import DEMO_PASSWORD, DemoRefusedError, load_demo, logins_table
 from egov.directory.importers import ImportUnitsError
 from egov.documents import demo as documents_demo
+from egov.dossiers import demo as dossiers_demo
+from egov.procedures import demo as procedures_demo
+from egov.reporting import demo as reporting_demo
 
 
 class Command(BaseCommand):
@@ -57,6 +60,9 @@ class Command(BaseCommand):
             "the demo QCVN 102 codes are illustrative."
         )
         documents_demo.load(self.stdout, province=province)  # registers, certificates, documents (issue #3)
+        procedures_demo.load(self.stdout, province=province)  # procedure catalogue, liên thông groups (#5)
+        dossiers_demo.load(self.stdout, province=province)  # dossiers in every status (#5)
+        reporting_demo.load(self.stdout, province=province)  # regime, periods, reports (#6)
         self.stdout.write("")
         self.stdout.write(f"Tài khoản trình diễn (mật khẩu chung: {DEMO_PASSWORD}) / demo logins:")
         for line in logins_table(result.logins):

@@ -1,0 +1,563 @@
+"""Benchmark of the one-stop shop (issue #5) on PostgreSQL with 1,000,000 dossiers.
+
+Run: ``.venv/bin/python bench/dossiers.py [--dossiers 1000000] [--submissions 3000] [--lookups 5000]
+[--threads 4] [--database-url postgres://user@host:port/db] [--keep | --reuse DB]``. Without
+``--database-url`` a throwaway PostgreSQL cluster is started in a temporary directory
+(``documents_pgcluster.py``).
+
+Set-up (not timed): a fresh database, ``migrate``, a province with a Trung tâm Phục vụ hành chính công and
+40 communes (each with its QCVN 102 code and a one-stop officer, made through the directory services),
+20 procedures (one-step process, no paper required so that an online submission needs no upload), 200
+citizen accounts; then N dossiers bulk-loaded with ``COPY`` over three years, codes in the real format
+(``<QCVN 102>-<yymmdd>-<nnnn>``), about 6 % still open (new, received, processing, supplement, fee, done),
+the rest refused, withdrawn, stopped or returned; the centre receives 20 % of all dossiers. Secondary
+indexes are dropped for the load, rebuilt from their definitions, then VACUUM ANALYZE.
+
+Timed, through the real code paths:
+
+* online submission: ``services.submit_online`` (validation, code counter locked ``FOR UPDATE``, event,
+  audit row, notification outbox, all in one transaction) from ``--threads`` threads, each with its own
+  connection: sustained rate and latency percentiles. Target: 100/s sustained, p95 < 200 ms.
+* public status: ``selectors.public_status(code)`` in-process, and ``GET /api/v1/public/dossiers/<code>/``
+  through Django's full request stack (URL resolution, middleware, DRF view, JSON) with the WSGI test
+  client, from ``--threads`` threads, random existing codes. Target: 500/s, p95 < 50 ms.
+  The per-caller throttle (``EGOV_PUBLIC_STATUS_RATE``) is switched off for the run: it limits one IP
+  address, while the target is the aggregate of many citizens.
+* officer queue: ``list(selectors.officer_queue(officer)[:50])`` for the centre's officer (the busiest
+  queue), p95 over 60 runs. Target: < 100 ms.
+* overdue scan: ``services.flag_deadlines()`` over all open dossiers — the first scan (flags set) and a
+  steady one (nothing changed). Target: < 5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+from decimal import Decimal
+from typing import Any
+
+from documents_pgcluster import TUNED, bench_database, percentile, setup_django
+
+LOAD_SETTINGS = {**TUNED, "fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+COMMUNES = 40
+PROCEDURES = 20
+CITIZENS = 40
+SURNAMES = ("Nguyễn", "Trần", "Lê", "Phạm", "Huỳnh", "Võ", "Phan", "Đặng", "Bùi", "Đỗ", "Ngô", "Dương")
+MIDDLE = ("Văn", "Thị", "Hoàng", "Minh", "Ngọc", "Thanh", "Quốc", "Kim")
+GIVEN = ("An", "Bình", "Cường", "Dung", "Hà", "Hùng", "Lan", "Long", "Mai", "Nam", "Phúc", "Tâm", "Thảo")
+
+
+def person(rng: random.Random) -> str:
+    return f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def build_world() -> dict[str, Any]:
+    from egov.core import context
+    from egov.directory import services as directory
+    from egov.directory.models import Agency, Position, Role
+    from egov.procedures.models import (
+        Channel,
+        ExecutionMethod,
+        Field,
+        Procedure,
+        ProcedureAgency,
+        ProcessStep,
+        RequiredPaper,
+    )
+
+    kinds = Agency.Kind
+    with context.bind(source="cli"):
+        province = directory.create_agency(
+            actor=None,
+            kind=kinds.PROVINCE,
+            name="Ủy ban nhân dân Thành phố Cần Thơ",
+            short_name="UBND",
+            code_qcvn102="000.00.00.H92",
+        )
+        centre = directory.create_agency(
+            actor=None,
+            parent=province,
+            kind=kinds.DEPARTMENT,
+            name="Trung tâm Phục vụ hành chính công thành phố Cần Thơ",
+            short_name="TTPVHCC",
+            code_qcvn102="000.00.07.H92",
+        )
+        communes = [
+            directory.create_agency(
+                actor=None,
+                parent=province,
+                kind=kinds.COMMUNE,
+                short_name="UBND",
+                name=f"Ủy ban nhân dân Xã Thử Nghiệm {i}",
+                admin_unit_code=f"99{i:03d}",
+                code_qcvn102=f"000.{20 + i:02d}.01.H92",
+            )
+            for i in range(1, COMMUNES + 1)
+        ]
+        officers = {}
+        for i, agency in enumerate([centre, *communes]):
+            user = directory.create_staff_user(
+                actor=None, username=f"motcua{i}", full_name=f"Cán bộ một cửa {i}"
+            )
+            directory.assign_position(actor=None, user=user, agency=agency, role=Role.ONE_STOP_OFFICER)
+            officers[agency.pk] = user
+        Position.objects.update(valid_from=dt.date(2020, 1, 1))
+        citizens = [
+            directory.register_citizen(
+                full_name=f"Công Dân Thử {i}",
+                identity_number=f"0920950{i:05d}",
+                password="Bench-Password-2026!",
+                phone=f"0901{i:06d}",
+            )
+            for i in range(1, CITIZENS + 1)
+        ]
+    # The catalogue (set-up, like the test fixtures): 20 procedures received by every agency above.
+    field, _ = Field.objects.get_or_create(code="HT", defaults={"name": "Hộ tịch"})
+    procedures = []
+    for i in range(1, PROCEDURES + 1):
+        p = Procedure.objects.create(
+            code=f"1.{i:06d}", name=f"Thủ tục thử nghiệm số {i}", field=field, levels=["commune"]
+        )
+        for channel in (Channel.DIRECT, Channel.ONLINE, Channel.POSTAL):
+            ExecutionMethod.objects.create(
+                procedure=p, channel=channel, processing_days=Decimal(rng_days(i)), fee_amount=0
+            )
+        for agency in [centre, *communes]:
+            ProcedureAgency.objects.create(procedure=p, agency=agency, role=ProcedureAgency.Part.RECEIVING)
+        RequiredPaper.objects.create(procedure=p, order=0, code="TO_KHAI", name="Tờ khai", is_required=False)
+        ProcessStep.objects.create(procedure=p, order=1, name="Thẩm định", role=Role.ONE_STOP_OFFICER, days=1)
+        procedures.append(p)
+    return {
+        "province": province,
+        "centre": centre,
+        "agencies": [centre, *communes],
+        "officers": officers,
+        "citizens": citizens,
+        "procedures": procedures,
+    }
+
+
+def rng_days(i: int) -> int:
+    return (1, 3, 5, 7, 10, 15)[i % 6]
+
+
+def existing_world() -> dict[str, Any]:
+    from egov.directory.models import Agency, User
+    from egov.procedures.models import Procedure
+
+    centre = Agency.objects.get(short_name="TTPVHCC")
+    agencies = [centre, *Agency.objects.filter(kind=Agency.Kind.COMMUNE).order_by("pk")]
+    return {
+        "centre": centre,
+        "agencies": agencies,
+        "officers": {centre.pk: User.objects.get(username="motcua0")},
+        "citizens": list(User.objects.filter(citizen_profile__isnull=False).order_by("pk")),
+        "procedures": list(Procedure.objects.order_by("pk")),
+    }
+
+
+def generate(world: dict[str, Any], n: int, rng: random.Random) -> tuple[Any, dict, list[str]]:
+    """The rows of dossiers_dossier; collects the code counters and a sample of codes on the side."""
+    from django.utils import timezone
+
+    from egov.dossiers.models import DeadlineFlag, Dossier, Status
+
+    agencies = world["agencies"]
+    weights = [20 * (len(agencies) - 1) / 80, *([1] * (len(agencies) - 1))]  # the centre: 20 %
+    procedures = world["procedures"]
+    citizens = world["citizens"]
+    officers = world["officers"]
+    loader = next(iter(officers.values()))
+    now = timezone.now()
+    today = timezone.localdate()
+    start = today - dt.timedelta(days=3 * 365)
+    days = [start + dt.timedelta(days=k) for k in range((today - start).days)]  # never today
+    days = [d for d in days if d.weekday() < 5]
+    per_day = n / len(days)
+    attnames = [f.attname for f in Dossier._meta.concrete_fields]
+    counters: dict[tuple[int, dt.date], int] = {}
+    sample: list[str] = []
+    d = Dossier()
+    finished = (Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETURNED)
+    open_statuses = (
+        Status.NEW,
+        Status.RECEIVED,
+        Status.PROCESSING,
+        Status.SUPPLEMENT,
+        Status.PAYMENT,
+        Status.DONE,
+    )
+    tz = timezone.get_current_timezone()
+
+    def rows() -> Any:
+        made, carry = 0, 0.0
+        for day in days:
+            carry += per_day
+            count = int(carry) if day != days[-1] else n - made
+            carry -= int(carry)
+            count = min(count, n - made)
+            if count <= 0:
+                continue
+            age = (today - day).days
+            for _ in range(count):
+                made += 1
+                agency = rng.choices(agencies, weights=weights)[0]
+                key = (agency.pk, day)
+                counters[key] = counters.get(key, 0) + 1
+                minute = rng.randint(7 * 60 + 30, 16 * 60 + 30)
+                submitted = timezone.make_aware(
+                    dt.datetime.combine(day, dt.time(minute // 60, minute % 60)), tz
+                )
+                # Open dossiers are recent; a few old ones are forgotten (overdue).
+                p_open = 0.5 if age < 20 else (0.05 if age < 90 else 0.004)
+                status = (
+                    rng.choice(open_statuses)
+                    if rng.random() < p_open
+                    else rng.choices(finished, weights=(3, 2, 1, 94))[0]
+                )
+                procedure = rng.choice(procedures)
+                days_legal = rng_days(procedure.pk)
+                citizen = rng.choice(citizens) if rng.random() < 0.6 else None
+                d.id = made
+                d.code = f"{agency.code_qcvn102}-{day:%y%m%d}-{counters[key]:04d}"
+                d.procedure_id = procedure.pk
+                d.receiving_agency_id = agency.pk
+                d.channel = 2 if citizen else rng.choice((1, 3))
+                d.status = status
+                d.group_id = None
+                d.owner_id = citizen.pk if citizen else None
+                d.created_by_id = citizen.pk if citizen else loader.pk
+                d.idempotency_key = ""
+                d.applicant_kind = 1
+                d.applicant_name = person(rng)
+                d.applicant_identity = f"092{rng.randint(0, 999999999):09d}"
+                d.applicant_phone = f"09{rng.randint(0, 99999999):08d}"
+                d.applicant_email = ""
+                d.applicant_address = f"Số {rng.randint(1, 300)} đường 30/4"
+                d.description = ""
+                d.submitted_at = submitted
+                received = status not in (Status.NEW, Status.REFUSED)
+                d.received_at = submitted + dt.timedelta(hours=1) if received else None
+                d.received_by_id = officers.get(agency.pk, loader).pk if received else None
+                d.processing_days = Decimal(days_legal)
+                d.due_at = submitted + dt.timedelta(days=days_legal * 7 // 5 + 1) if received else None
+                d.original_due_at = d.due_at
+                d.paused_at = submitted + dt.timedelta(days=1) if status == Status.SUPPLEMENT else None
+                d.paused_working_days = 0
+                d.supplement_count = 1 if status == Status.SUPPLEMENT else 0
+                d.resume_status = Status.PROCESSING if status in (Status.SUPPLEMENT, Status.PAYMENT) else None
+                end = None
+                if status in finished or status == Status.DONE:
+                    end = min(submitted + dt.timedelta(days=rng.randint(0, days_legal * 2 + 1)), now)
+                d.finished_at = end
+                d.is_on_time = (end <= d.due_at) if (end and d.due_at) else (True if end else None)
+                d.deadline_flag = DeadlineFlag.NONE
+                d.current_step_id = None
+                d.fee_amount = 0
+                d.result_file_id = None
+                d.result_signed = False
+                d.result_note = ""
+                d.returned_at = end + dt.timedelta(hours=2) if status == Status.RETURNED and end else None
+                d.return_method = "desk" if status == Status.RETURNED else ""
+                d.tracking_number = ""
+                d.end_reason = "" if status in (Status.RETURNED, *open_statuses) else "Lý do thử nghiệm"
+                d.created_at = d.updated_at = submitted
+                if len(sample) < 20000 and rng.random() < 0.05:
+                    sample.append(d.code)
+                yield tuple(getattr(d, a) for a in attnames)
+
+    return rows(), counters, sample
+
+
+def copy_rows(table: str, columns: list[str], rows: Any, total: int, label: str) -> float:
+    from django.db import connection
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for i, row in enumerate(rows, start=1):
+                copy.write_row(row)
+                if i % 200_000 == 0:
+                    rate = i / (time.perf_counter() - started)
+                    print(f"  {label}: {i:,}/{total:,} rows ({rate:,.0f}/s)", flush=True)
+    return time.perf_counter() - started
+
+
+def secondary_indexes(table: str) -> list[tuple[str, str]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint)",
+            [table],
+        )
+        return list(cursor.fetchall())
+
+
+def load(world: dict[str, Any], n: int, rng: random.Random) -> list[str]:
+    from django.db import connection
+
+    from egov.dossiers.models import Dossier, DossierCounter
+
+    table = Dossier._meta.db_table
+    saved = secondary_indexes(table)
+    with connection.cursor() as cursor:
+        for name, _definition in saved:
+            cursor.execute(f'DROP INDEX "{name}"')
+    rows, counters, sample = generate(world, n, rng)
+    columns = [f.column for f in Dossier._meta.concrete_fields]
+    seconds = copy_rows(table, columns, rows, n, "dossiers")
+    print(f"COPY {n:,} dossiers: {seconds:.1f} s ({n / seconds:,.0f} rows/s)")
+    DossierCounter.objects.bulk_create(
+        DossierCounter(agency_id=agency, scope=f"code:{day:%y%m%d}", last_number=last)
+        for (agency, day), last in counters.items()
+    )
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
+        )
+        for name, definition in saved:
+            t0 = time.perf_counter()
+            cursor.execute(definition)
+            print(f"  index {name}: {time.perf_counter() - t0:.1f} s")
+    print(f"indexes rebuilt: {time.perf_counter() - started:.1f} s")
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+    print(f"VACUUM ANALYZE: {time.perf_counter() - started:.1f} s")
+    return sample
+
+
+def in_threads(threads: int, count: int, work: Any) -> tuple[float, list[float], int]:
+    """Run ``work(i)`` ``count`` times over ``threads`` threads; (seconds, latencies ms, errors)."""
+    from django.db import connections
+
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    counter = iter(range(count))
+
+    def worker() -> None:
+        mine = []
+        try:
+            while True:
+                with lock:
+                    i = next(counter, None)
+                if i is None:
+                    break
+                t0 = time.perf_counter()
+                try:
+                    work(i)
+                except Exception as exc:
+                    with lock:
+                        errors[0] += 1
+                        if errors[0] <= 3:
+                            print(f"  error: {exc!r}")
+                mine.append((time.perf_counter() - t0) * 1000)
+        finally:
+            connections.close_all()
+            with lock:
+                latencies.extend(mine)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    started = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return time.perf_counter() - started, latencies, errors[0]
+
+
+def report(label: str, seconds: float, latencies: list[float], errors: int) -> dict[str, float]:
+    rate = len(latencies) / seconds
+    p50, p95, p99 = (percentile(latencies, p) for p in (50, 95, 99))
+    print(
+        f"{label}: {len(latencies):,} in {seconds:.1f} s = {rate:,.0f}/s; p50 {p50:.1f} ms, "
+        f"p95 {p95:.1f} ms, p99 {p99:.1f} ms, max {max(latencies):.1f} ms; errors {errors} "
+        f"(load average {load_average()})"
+    )
+    return {"rate": rate, "p50": p50, "p95": p95, "p99": p99}
+
+
+def measure(world: dict[str, Any], codes: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    from django.conf import settings
+    from django.test import Client
+
+    from egov.core import context
+    from egov.dossiers import selectors, services
+    from egov.dossiers.models import Dossier
+
+    figures: dict[str, Any] = {}
+    centre = world["centre"]
+    officer = world["officers"][centre.pk]
+    agencies = world["agencies"]
+    citizens = world["citizens"]
+    procedures = world["procedures"]
+    rng = random.Random(11)
+
+    # --- online submission --------------------------------------------------------------------------
+    def submit(i: int) -> None:
+        with context.bind(request_id=context.new_request_id(), source="web"):
+            services.submit_online(
+                actor=citizens[i % len(citizens)],
+                procedure=procedures[i % len(procedures)],
+                agency=agencies[i % len(agencies)] if i % 5 else centre,
+                papers=[],
+                description="Nộp thử nghiệm",
+                idempotency_key=f"bench-{i}",
+            )
+
+    for i in range(20):  # warm-up
+        submit(10_000_000 + i)
+    seconds, lat, errors = in_threads(args.threads, args.submissions, submit)
+    figures["submit"] = report(f"online submission ({args.threads} threads)", seconds, lat, errors)
+
+    # --- public status -------------------------------------------------------------------------------
+    settings.EGOV_PUBLIC_STATUS_RATE = ""
+    picks = [rng.choice(codes) for _ in range(args.lookups)]
+
+    def lookup(i: int) -> None:
+        if selectors.public_status(picks[i]) is None:
+            raise LookupError(picks[i])
+
+    for i in range(50):
+        lookup(i)
+    seconds, lat, errors = in_threads(args.threads, args.lookups, lookup)
+    figures["status"] = report(f"public_status in-process ({args.threads} threads)", seconds, lat, errors)
+
+    local = threading.local()
+
+    def http_lookup(i: int) -> None:
+        client = getattr(local, "client", None)
+        if client is None:
+            client = local.client = Client()
+        response = client.get(f"/api/v1/public/dossiers/{picks[i]}/")
+        if response.status_code != 200:
+            raise LookupError(f"{picks[i]}: {response.status_code}")
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    for i in range(50):
+        http_lookup(i)
+    seconds, lat, errors = in_threads(args.threads, args.lookups, http_lookup)
+    figures["status_http"] = report(
+        f"GET /api/v1/public/dossiers/<code>/ via WSGI ({args.threads} threads)", seconds, lat, errors
+    )
+
+    # --- officer queue ---------------------------------------------------------------------------------
+    def queue() -> float:
+        with context.bind(request_id=context.new_request_id(), source="web"):
+            t0 = time.perf_counter()
+            list(selectors.officer_queue(officer)[:50])
+            return (time.perf_counter() - t0) * 1000
+
+    open_count = selectors.officer_queue(officer).count()
+    times = [queue() for _ in range(70)][10:]
+    figures["queue"] = {"p50": percentile(times, 50), "p95": percentile(times, 95), "open": open_count}
+    print(
+        f"officer queue first page (50 of {open_count:,} open at the centre): "
+        f"p50 {percentile(times, 50):.1f} ms, p95 {percentile(times, 95):.1f} ms, max {max(times):.1f} ms"
+    )
+
+    # --- overdue scan ----------------------------------------------------------------------------------
+    from egov.dossiers.models import OPEN_STATUSES
+
+    open_all = Dossier.objects.filter(status__in=OPEN_STATUSES).count()
+    scans = []
+    for i in range(3):
+        t0 = time.perf_counter()
+        result = services.flag_deadlines()
+        scans.append((time.perf_counter() - t0, result))
+        print(f"flag_deadlines run {i + 1} over {open_all:,} open dossiers: {scans[-1][0]:.2f} s {result}")
+    figures["scan"] = {
+        "first": scans[0][0],
+        "steady": statistics.median(s for s, _ in scans[1:]),
+        "open": open_all,
+    }
+    return figures
+
+
+def explain(world: dict[str, Any]) -> None:
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from egov.dossiers import selectors
+    from egov.dossiers.models import CLOCK_STATUSES, DeadlineFlag, Dossier
+
+    officer = world["officers"][world["centre"].pk]
+    print("\nEXPLAIN ANALYZE officer queue first page:")
+    print(selectors.officer_queue(officer)[:50].explain(analyze=True, buffers=True))
+    print("\nEXPLAIN ANALYZE overdue selection of the scan:")
+    qs = Dossier.objects.filter(Q(status__in=CLOCK_STATUSES), due_at__lt=timezone.now()).exclude(
+        deadline_flag=DeadlineFlag.OVERDUE
+    )
+    print(qs.explain(analyze=True, buffers=True))
+    print("\nEXPLAIN ANALYZE public status:")
+    code = Dossier.objects.order_by("-id").values_list("code", flat=True).first() or ""
+    print(Dossier.objects.filter(code=code).values("code", "status", "procedure__name").explain(analyze=True))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--dossiers", type=int, default=1_000_000)
+    parser.add_argument("--submissions", type=int, default=3000)
+    parser.add_argument("--lookups", type=int, default=5000)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--database-url", help="a PostgreSQL server to create the benchmark database on")
+    parser.add_argument("--keep", action="store_true", help="keep the database (only with --database-url)")
+    parser.add_argument("--reuse", metavar="DATABASE", help="measure a database kept by an earlier run")
+    parser.add_argument("--seed", type=int, default=2026)
+    args = parser.parse_args()
+    print(f"machine: {os.cpu_count()} cores, load average {load_average()} (other jobs share the machine)")
+    with bench_database(
+        args.database_url, "dossiers", keep=args.keep, settings=LOAD_SETTINGS, reuse=args.reuse
+    ) as url:
+        setup_django(url)
+        from django.core.management import call_command
+        from django.db import connection
+
+        call_command("migrate", verbosity=0)
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            print(f"PostgreSQL {cursor.fetchone()[0]}")
+        rng = random.Random(args.seed)
+        if args.reuse:
+            world = existing_world()
+            from egov.dossiers.models import Dossier
+
+            codes = list(Dossier.objects.order_by("?").values_list("code", flat=True)[:20000])
+        else:
+            started = time.perf_counter()
+            world = build_world()
+            print(
+                f"world: {len(world['agencies'])} receiving agencies, {len(world['citizens'])} citizens "
+                f"({time.perf_counter() - started:.1f} s)"
+            )
+            codes = load(world, args.dossiers, rng)
+        figures = measure(world, codes, args)
+        explain(world)
+        sub, st, http = figures["submit"], figures["status"], figures["status_http"]
+        print("\nsummary:")
+        print(f"  submission {sub['rate']:.0f}/s p95 {sub['p95']:.0f} ms (target 100/s, 200 ms)")
+        print(f"  status in-process {st['rate']:.0f}/s p95 {st['p95']:.1f} ms (target 500/s, 50 ms)")
+        print(f"  status HTTP (WSGI) {http['rate']:.0f}/s p95 {http['p95']:.1f} ms")
+        print(f"  queue p95 {figures['queue']['p95']:.1f} ms (target 100 ms)")
+        scan = figures["scan"]
+        print(f"  overdue scan first {scan['first']:.2f} s, steady {scan['steady']:.2f} s (target 5 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
