@@ -690,6 +690,16 @@ ROUTES: dict[str, RouteSpec] = {
     ),
     # The reporting app: regimes readable by all staff; B's reports refused (reporting/tests/sweep.py).
     **reporting_sweep.routes(RouteSpec, Read, Deny, ListWithout),
+    # The platform's computed figures: the caller's own subtree only (B's agency asked for explicitly is
+    # refused: reporting/tests/test_platform_api.py); nothing of B in the caller's own figures.
+    "reporting-api:platform-indicators": RouteSpec(
+        {
+            "get": ReadWithout(
+                forbidden=lambda w: [w.tree.department.name], queries=lambda w: [{}, {"p": "2026"}]
+            ),
+            "head": ReadWithout(forbidden=lambda w: [w.tree.department.name]),
+        }
+    ),
 }
 
 # Routes a citizen account may call (its own dossiers and document store). The outsiders' sweep checks them

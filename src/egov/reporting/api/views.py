@@ -14,19 +14,21 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 from egov.directory.api.filters import parse
 from egov.directory.api.views import BAD_REQUEST, FORBIDDEN, NOT_FOUND, caller
 from egov.directory.models import Agency
-from egov.reporting import selectors, services
+from egov.reporting import dashboards, selectors, services
 from egov.reporting.api.serializers import (
     EmptySerializer,
     IndicatorSerializer,
@@ -452,3 +454,60 @@ class SubmissionViewSet(ReportingViewSet):
         except Submission.DoesNotExist:
             raise Http404 from None
         return Response(SubmissionDetailSerializer(submission).data)
+
+
+# --- platform indicators (the leader dashboard's figures) -----------------------------------------------
+
+
+class PlatformIndicatorsView(APIView):
+    """Chỉ tiêu tự động: the figures computed from the platform's daily facts for an agency's subtree and a
+    period — the key indicators with numerator and denominator, the Quyết định 766 service index with its
+    components, and each direct child's figures (drill-down). The same data as the leader dashboard
+    (``/bao-cao/dieu-hanh/``), read from the pre-aggregated facts only."""
+
+    metadata_class = None
+
+    @extend_schema(
+        operation_id="reporting_platform_indicators",
+        summary="Figures computed from the platform for an agency's subtree and a period",
+        parameters=[
+            OpenApiParameter("agency", int, description="Root agency (default: the caller's highest one)."),
+            OpenApiParameter(
+                "p", str, description="Period: `2026`, `2026-Q2` or `2026-05` (default: this year)"
+            ),
+        ],
+        responses={200: OpenApiTypes.OBJECT, 400: BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND},
+    )
+    def get(self, request: Request) -> Response:
+        user = caller(request)
+        roots = dashboards.dashboard_roots(user)
+        agency_id = request.query_params.get("agency", "")
+        if agency_id:
+            try:
+                root = Agency.objects.get(pk=_pk(agency_id))
+            except (ValueError, Agency.DoesNotExist):
+                raise Http404 from None
+        elif roots:
+            root = roots[0]
+        else:
+            raise PermissionDenied(_("Bạn chưa thuộc cơ quan nào để xem số liệu."))
+        span = dashboards.parse_span(request.query_params.get("p"))
+        board = dashboards.dashboard(user, root, span, with_late=False)
+
+        def agency(a: Agency) -> dict[str, Any]:
+            return {"id": a.pk, "name": a.name, "kind": a.kind}
+
+        return Response(
+            {
+                "agency": agency(board.root),
+                "period": {"key": span.key, "label": str(span.label), "start": span.start, "end": span.end},
+                "indicators": board.cards,
+                "service_index": board.index,
+                "procedures_offered": board.offered,
+                "children": [
+                    {"agency": agency(row["agency"]), "values": row["values"], "service_index": row["index"]}
+                    for row in board.children
+                ],
+                "trend": board.trend,
+            }
+        )
