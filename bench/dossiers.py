@@ -2,9 +2,10 @@
 
 Run: ``.venv/bin/python bench/dossiers.py [--dossiers 1000000] [--submissions 3000] [--mode processes|threads]
 [--processes 2,3,4] [--threads 4] [--lookups 5000] [--http [--web-workers 2] [--web-threads 2,4]
-[--http-clients 4,8] [--http-seconds 30] [--portal]] [--skip PART] [--database-url postgres://user@host:port/db]
-[--keep | --reuse DB]``. Without ``--database-url`` a throwaway PostgreSQL cluster with the durable defaults
-(``fsync`` and ``synchronous_commit`` on, ``documents_pgcluster.TUNED``) is started in a temporary directory.
+[--http-clients 4,8] [--http-seconds 30] [--portal] [--client requests|wrk [--wrk-threads 1]]] [--skip PART]
+[--database-url postgres://user@host:port/db] [--keep | --reuse DB]``. Without ``--database-url`` a throwaway
+PostgreSQL cluster with the durable defaults (``fsync`` and ``synchronous_commit`` on,
+``documents_pgcluster.TUNED``) is started in a temporary directory.
 
 Set-up (not timed): a fresh database, ``migrate``, a province with a Trung tâm Phục vụ hành chính công and
 40 communes (each with its QCVN 102 code and a one-stop officer, made through the directory services),
@@ -35,8 +36,13 @@ Timed, through the real code paths:
   of the clients and of the rest of the machine (mostly PostgreSQL). The clients share the machine's cores
   with gunicorn and PostgreSQL. Without ``--http``: ``GET /api/v1/public/dossiers/<code>/`` through
   Django's WSGI test client in this process, from ``--threads`` threads. Target: 500/s, p95 < 50 ms.
-  The per-caller throttles are switched off for the run (``EGOV_PUBLIC_STATUS_RATE`` empty,
-  ``EGOV_PORTAL_LOOKUP_RATE=0``): they limit one IP address, while the target is the aggregate of many
+  ``--client wrk`` replaces the Python clients by ``wrk`` (C, ``apt-get install wrk``): ``--http-clients``
+  is then its number of keep-alive connections (on ``--wrk-threads`` threads), each request for a random
+  code of the loaded set (a small Lua script reading the codes from a file); wrk costs a few microseconds
+  of CPU per request instead of ~1 ms for ``requests``, so the rate is the server's. Always printed too:
+  the CPU per request of the whole Django stack through the test client in this process, one thread
+  (requests per CPU-second of one server process). The per-IP limiter is switched off for the run
+  (``EGOV_PUBLIC_STATUS_RATE`` empty): it limits one IP address, while the target is the aggregate of many
   citizens.
 * officer queue: ``list(selectors.officer_queue(officer)[:50])`` for the centre's officer (the busiest
   queue), p95 over 60 runs. Target: < 100 ms.
@@ -54,6 +60,7 @@ import multiprocessing
 import os
 import queue
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -727,6 +734,108 @@ def http_run(root: str, web_pid: int, paths: list[list[str]], seconds: float, la
     }
 
 
+WRK_SCRIPT = r"""
+-- egov bench: GET <prefix><random code>/ ; the codes are read from a file, one a line.
+local codes = {}
+for line in io.lines(os.getenv("EGOV_WRK_CODES")) do codes[#codes + 1] = line end
+local prefix = os.getenv("EGOV_WRK_PREFIX")
+local counter = 0
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+
+function init(args)
+  math.randomseed(seed * 7919 + os.time())
+end
+
+function request()
+  return wrk.format("GET", prefix .. codes[math.random(#codes)] .. "/")
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "EGOV-WRK requests=%d duration_us=%d connect=%d read=%d write=%d status=%d timeout=%d " ..
+    "p50=%d p95=%d p99=%d max=%d\n",
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+
+
+def wrk_run(
+    root: str,
+    web_pid: int,
+    prefix: str,
+    codes_file: str,
+    connections: int,
+    args: argparse.Namespace,
+    label: str,
+) -> dict[str, Any]:
+    """One run of ``wrk`` (C, epoll: a few microseconds of CPU per request) with ``connections`` keep-alive
+    connections on ``--wrk-threads`` threads, random codes from ``codes_file``; same accounting as
+    :func:`http_run`, the client CPU being wrk's own (``wait4``)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT)
+    env = {**os.environ, "EGOV_WRK_CODES": codes_file, "EGOV_WRK_PREFIX": prefix}
+    threads = min(args.wrk_threads, connections)
+    command = [
+        *("wrk", "-t", str(threads), "-c", str(connections), "-d", f"{args.http_seconds:g}s"),
+        *("--timeout", "30s", "-s", script.name, root),
+    ]
+    web = [web_pid, *children(web_pid)]
+    load0, busy0, web0 = load_average(), machine_cpu(), sum(cpu_seconds(pid) for pid in web)
+    pg0 = postgres_cpu()
+    began = time.time()
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.time() - began
+        busy, web_cpu = machine_cpu() - busy0, sum(cpu_seconds(pid) for pid in web) - web0
+        pg = postgres_cpu() - pg0
+        load1 = load_average()
+        out.seek(0)
+        text = out.read()
+    os.unlink(script.name)
+    line = next((x for x in text.splitlines() if x.startswith("EGOV-WRK ")), None)
+    if proc.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed ({proc.returncode}): {text[-2000:]}")
+    got = {k: int(v) for k, v in (item.split("=") for item in line.split()[1:])}
+    n = got["requests"]
+    seconds = got["duration_us"] / 1e6
+    errors = got["connect"] + got["read"] + got["write"] + got["status"] + got["timeout"]
+    client_cpu = usage.ru_utime + usage.ru_stime
+    p50, p95, p99, worst = (got[k] / 1000 for k in ("p50", "p95", "p99", "max"))
+    print(
+        f"{label}: {n:,} in {seconds:.1f} s = {n / seconds:,.0f}/s; p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+        f"p99 {p99:.1f} ms, max {worst:.1f} ms; errors {errors} (non-2xx {got['status']}, "
+        f"timeouts {got['timeout']})"
+    )
+    rest = busy - web_cpu - client_cpu - pg
+    print(
+        f"  CPU per request: gunicorn {web_cpu / n * 1000:.2f} ms, wrk {client_cpu / n * 1000:.3f} ms, "
+        f"PostgreSQL {pg / n * 1000:.2f} ms, rest of the machine (other jobs) {rest / n * 1000:.2f} ms; "
+        f"{busy / wall:.2f} of {os.cpu_count()} cores busy; gunicorn alone {n / web_cpu:,.0f} requests per "
+        f"CPU-second; load average {load0} → {load1}"
+    )
+    return {
+        "label": label,
+        "rate": n / seconds,
+        "p50": p50,
+        "p95": p95,
+        "p99": p99,
+        "errors": errors,
+        "web_cpu": web_cpu / n * 1000,
+        "client_cpu": client_cpu / n * 1000,
+        "pg_cpu": pg / n * 1000,
+        "rest_cpu": rest / n * 1000,
+        "load": f"{load0} → {load1}",
+    }
+
+
 def http_lookups(url: str, codes: list[str], args: argparse.Namespace) -> list[dict[str, Any]]:
     """``egov serve`` for each thread count, client processes for each client count; see the docstring."""
     import requests
@@ -737,13 +846,17 @@ def http_lookups(url: str, codes: list[str], args: argparse.Namespace) -> list[d
         "EGOV_LOG_LEVEL": "WARNING",
         "SECRET_KEY": "b" * 50,
         "EGOV_DB_CONN_MAX_AGE": "60",
-        "EGOV_PUBLIC_STATUS_RATE": "",  # empty: no throttle (docs/configuration.md)
-        "EGOV_PORTAL_LOOKUP_RATE": "0",  # 0: no limit
+        "EGOV_PUBLIC_STATUS_RATE": "",  # empty: no limit (API and portal page, docs/configuration.md)
     }
+    if args.client == "wrk" and shutil.which("wrk") is None:
+        raise SystemExit("--client wrk: wrk not found (apt-get install wrk)")
     kinds = [("API", "/api/v1/public/dossiers/{}/")]
     if args.portal:
         kinds.append(("portal page", "/dich-vu-cong/tra-cuu/{}/"))
     figures = []
+    with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(codes) + "\n")
+    codes_file = listing.name
     for threads in args.web_threads:
         port = _free_port()
         with tempfile.TemporaryFile() as log:
@@ -774,6 +887,14 @@ def http_lookups(url: str, codes: list[str], args: argparse.Namespace) -> list[d
                     raise RuntimeError(f"egov serve exited: {log.read()[-2000:].decode(errors='replace')}")
                 for clients in args.http_clients:
                     for kind, pattern in kinds:
+                        if args.client == "wrk":
+                            label = (
+                                f"GET {kind}, gunicorn {args.web_workers} workers × {threads} threads, "
+                                f"wrk {clients} connections"
+                            )
+                            prefix = pattern.format("")[:-1]
+                            figures.append(wrk_run(root, web.pid, prefix, codes_file, clients, args, label))
+                            continue
                         paths = []
                         for c in range(clients):
                             mine = list(codes)
@@ -787,7 +908,38 @@ def http_lookups(url: str, codes: list[str], args: argparse.Namespace) -> list[d
             finally:
                 web.terminate()
                 web.wait(30)
+    os.unlink(codes_file)
     return figures
+
+
+def in_process_cpu(codes: list[str], args: argparse.Namespace) -> list[dict[str, Any]]:
+    """CPU per request of the whole Django stack (middleware, URL resolution, view, query, rendering) through
+    Django's test client in this process, one thread: requests per CPU-second of one server process, the
+    figure that the other jobs on a shared machine disturb least (``time.process_time``)."""
+    from django.conf import settings
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    kinds = [("API", "/api/v1/public/dossiers/{}/")]
+    if args.portal:
+        kinds.append(("portal page", "/dich-vu-cong/tra-cuu/{}/"))
+    out = []
+    for kind, pattern in kinds:
+        client = Client()
+        picks = [pattern.format(code) for code in random.Random(5).choices(codes, k=args.lookups)]
+        for path in picks[:100]:
+            client.get(path)
+        statuses: Counter[int] = Counter()
+        cpu0 = time.process_time()
+        for path in picks:
+            statuses[client.get(path).status_code] += 1
+        cpu = time.process_time() - cpu0
+        print(
+            f"GET {kind} in-process (Django test client, 1 thread): {cpu / len(picks) * 1000:.2f} ms CPU per "
+            f"request = {len(picks) / cpu:,.0f} requests per CPU-second; answers {dict(statuses)}"
+        )
+        out.append({"label": kind, "cpu_ms": cpu / len(picks) * 1000, "per_cpu_second": len(picks) / cpu})
+    return out
 
 
 def measure(world: dict[str, Any], codes: list[str], url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -822,6 +974,7 @@ def measure(world: dict[str, Any], codes: list[str], url: str, args: argparse.Na
         seconds, lat, errors = in_threads(args.threads, args.lookups, lookup)
         figures["status"] = report(f"public_status in-process ({args.threads} threads)", seconds, lat, errors)
 
+        figures["status_cpu"] = in_process_cpu(codes, args)
         if args.http:
             figures["status_http"] = http_lookups(url, codes, args)
         else:
@@ -898,7 +1051,12 @@ def explain(world: dict[str, Any]) -> None:
     print(qs.explain(analyze=True, buffers=True))
     print("\nEXPLAIN ANALYZE public status:")
     code = Dossier.objects.order_by("-id").values_list("code", flat=True).first() or ""
-    print(Dossier.objects.filter(code=code).values("code", "status", "procedure__name").explain(analyze=True))
+    print(
+        Dossier.objects.filter(code=code)
+        .order_by()
+        .values(*selectors.PUBLIC_FIELDS)[:1]
+        .explain(analyze=True)
+    )
 
 
 def counts(text: str) -> list[int]:
@@ -923,6 +1081,14 @@ def main() -> int:
     parser.add_argument("--http-clients", type=counts, default=[4, 8], help="client processes, e.g. 4,8")
     parser.add_argument("--http-seconds", type=float, default=30)
     parser.add_argument("--portal", action="store_true", help="also the portal page /dich-vu-cong/tra-cuu/")
+    parser.add_argument(
+        "--client",
+        choices=["requests", "wrk"],
+        default="requests",
+        help="--http load generator: Python processes with requests.Session (--http-clients processes), or "
+        "wrk (C; --http-clients connections on --wrk-threads threads)",
+    )
+    parser.add_argument("--wrk-threads", type=int, default=1, help="--client wrk: wrk's threads")
     parser.add_argument("--skip", action="append", default=[], choices=["submit", "status", "queue", "scan"])
     parser.add_argument("--database-url", help="a PostgreSQL server to create the benchmark database on")
     parser.add_argument("--keep", action="store_true", help="keep the database (only with --database-url)")
@@ -969,6 +1135,8 @@ def main() -> int:
         if "status" in figures:
             st = figures["status"]
             print(f"  status in-process: {st['rate']:.0f}/s, p95 {st['p95']:.1f} ms")
+        for cpu in figures.get("status_cpu", []):
+            print(f"  status {cpu['label']} in-process: {cpu['per_cpu_second']:.0f} requests per CPU-second")
         for http in figures.get("status_http", []):
             print(f"  {http['label']}: {http['rate']:.0f}/s, p95 {http['p95']:.1f} ms (load {http['load']})")
         if "status_wsgi" in figures:

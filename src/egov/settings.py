@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "egov.core.context_processors.platform",
+                "egov.core.navigation.menu",
             ],
         },
     },
@@ -300,13 +301,10 @@ EGOV_NOTIFY_RETRY_BASE_SECONDS = env_int("EGOV_NOTIFY_RETRY_BASE_SECONDS", 60)
 EGOV_NOTIFY_LEASE_SECONDS = env_int("EGOV_NOTIFY_LEASE_SECONDS", 600)
 
 # --- dossiers API ---------------------------------------------------------------------------------------
-# Anonymous dossier status look-ups (tra cứu hồ sơ) allowed per caller (IP or account): "<n>/<period>",
-# period one of second, minute, hour, day (DRF throttle syntax, counted in the default cache).
+# Public dossier status look-ups (tra cứu hồ sơ) allowed per client IP, the API and the portal page counted
+# together: "<n>/<period>", period one of second, minute, hour, day (DRF throttle syntax, counted in the
+# default cache); empty = no limit.
 EGOV_PUBLIC_STATUS_RATE = env("EGOV_PUBLIC_STATUS_RATE", "30/minute")
-
-# --- portal ---------------------------------------------------------------------------------------------
-# Public status lookups (tra cứu hồ sơ) allowed per client IP per minute; 0 = no limit.
-EGOV_PORTAL_LOOKUP_RATE = env_int("EGOV_PORTAL_LOOKUP_RATE", 30)
 
 # --- reporting ------------------------------------------------------------------------------------------
 # Refuse to send a report when the reporting agency has no usable certificate (else it is sent unsigned).
@@ -315,3 +313,5 @@ EGOV_REPORTING_REQUIRE_SIGNATURE = env_bool("EGOV_REPORTING_REQUIRE_SIGNATURE", 
 EGOV_REPORTING_JUMP_WARNING_PERCENT = env_int("EGOV_REPORTING_JUMP_WARNING_PERCENT", 50)
 # First reminder of an unsent report this many working days before its deadline.
 EGOV_REPORTING_REMIND_DAYS_BEFORE = env_int("EGOV_REPORTING_REMIND_DAYS_BEFORE", 2)
+# Platform facts: the pending deltas are moved into the daily and monthly facts every this many seconds.
+EGOV_REPORTING_COMPACT_SECONDS = env_int("EGOV_REPORTING_COMPACT_SECONDS", 60)

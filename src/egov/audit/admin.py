@@ -12,7 +12,17 @@ from egov.audit.models import AuditEntry
 class AuditEntryAdmin(admin.ModelAdmin):
     """Read-only: audit rows can be looked at, never added, changed or deleted."""
 
-    list_display = ("seq", "created_at", "actor_label", "agency", "action", "object_type", "object_id", "ip")
+    list_display = (
+        "chain",
+        "seq",
+        "created_at",
+        "actor_label",
+        "agency",
+        "action",
+        "object_type",
+        "object_id",
+        "ip",
+    )
     list_filter = ("action", "object_type", "source")
     search_fields = ("action", "object_type", "object_id", "actor_label", "request_id")
     date_hierarchy = "created_at"

@@ -23,11 +23,14 @@ class AuditEntryQuerySet(models.QuerySet["AuditEntry"]):
 class AuditEntry(models.Model):
     """Nhật ký: who did what, in which agency, to which object, with the values before and after.
 
-    ``seq`` numbers rows without gaps; ``hash`` covers every field and the predecessor's hash, so editing,
-    inserting or deleting a row breaks the chain at that row (``egov audit verify``).
+    Rows form a few independent hash chains (``chain``; see :class:`AuditChain`): within its chain ``seq``
+    numbers rows without gaps and ``hash`` covers every field (the chain number too, except on chain 0, whose
+    rows predate the chains) and the predecessor's hash, so editing, inserting or deleting a row breaks the
+    chain at that row (``egov audit verify``).
     """
 
-    seq = models.PositiveBigIntegerField(unique=True)
+    chain = models.PositiveSmallIntegerField(default=0)
+    seq = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -50,14 +53,15 @@ class AuditEntry(models.Model):
     objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["object_type", "object_id", "seq"])]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq"], name="audit_chain_seq")]
         verbose_name = "audit entry"
         verbose_name_plural = "audit entries"
         default_permissions = ("view",)
 
     def __str__(self) -> str:
-        return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
+        return f"#{self.chain}.{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -66,3 +70,27 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise AuditImmutableError("audit rows cannot be deleted")
+
+
+class AuditChain(models.Model):
+    """The head of one audit chain: its last ``seq`` and ``hash``, updated in the transaction that appends.
+
+    A transaction appends all its audit rows to ONE chain, the first one no other transaction holds (the
+    row lock of the head, ``FOR UPDATE SKIP LOCKED``, kept until commit): writers of different agencies no
+    longer queue on one lock, and a transaction never waits for a chain while holding another (no
+    deadlock). The head also anchors each chain's end: rows deleted from the end of a chain, or appended
+    without the head, are reported by ``verify``. Rows 0–7 are created by the migration; more chains are
+    more rows. SQLite (one writer at a time) uses chain 0 only.
+    """
+
+    chain = models.PositiveSmallIntegerField(primary_key=True)
+    seq = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = "audit chain"
+        verbose_name_plural = "audit chains"
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"chain {self.chain}: #{self.seq}"

@@ -1,14 +1,24 @@
-"""Error handling shared by every app's ``api/``."""
+"""Shared by every app's ``api/``: error handling, named enum fields for the OpenAPI schema, and object
+actions generated from a table (one service function per state change)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.parsers import BaseParser
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.viewsets import GenericViewSet
+
+ViewSetT = TypeVar("ViewSetT", bound=GenericViewSet)
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -25,3 +35,121 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         # Keep the service's Vietnamese explanation instead of DRF's generic message.
         return Response({"detail": exc.args[0]}, status=status.HTTP_403_FORBIDDEN)
     return drf_exception_handler(exc, context)
+
+
+_ENUM_FIELDS: dict[str, type[serializers.ChoiceField]] = {}
+
+
+def enum_field(component: str, choices: Any, **kwargs: Any) -> serializers.ChoiceField:
+    """A choice field described by its own named enum component in the OpenAPI schema.
+
+    Several models share field names with different choices (``status``, ``kind``, ``role``, ``source``);
+    without a name of their own drf-spectacular would have to guess one and warn. One field class is made per
+    component and reused, so that every use of the component is the same one for drf-spectacular (the
+    ``choices`` of the first use describe the component; later uses validate with their own ``choices``)."""
+    field_class = _ENUM_FIELDS.get(component)
+    if field_class is None:
+        base = type(f"{component}Field", (serializers.ChoiceField,), {})
+        field_class = extend_schema_field(serializers.ChoiceField(choices=choices), component_name=component)(
+            base
+        )
+        _ENUM_FIELDS[component] = field_class
+    return field_class(choices=choices, **kwargs)
+
+
+# --- Table-driven object actions ------------------------------------------------------------------------
+
+
+def request_body(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
+    """The validated body of ``request`` (400 with field errors otherwise)."""
+    body = serializer_class(data=request.data, context={"request": request, "user": request.user})
+    body.is_valid(raise_exception=True)
+    return dict(body.validated_data)
+
+
+@dataclass(frozen=True)
+class ObjectAction:
+    """One ``POST /…/{id}/<url_path>/`` action that runs one service function on one object.
+
+    ``name`` is the viewset method (and the default URL path; ``url_name`` defaults to it with dashes);
+    ``serializer`` checks the body (none: no body); ``arguments`` turns the validated body into the service's
+    keyword arguments (default: the body as is); ``constants`` are passed as well. The service is called as
+    ``service(actor=request.user, <target>=obj, **arguments)``. ``summary``, ``description`` and
+    ``operation_id`` describe the operation in the OpenAPI schema; ``multipart`` documents the body as
+    ``multipart/form-data``; ``parser_classes`` restricts the parsers of this action."""
+
+    name: str
+    service: Callable[..., Any]
+    summary: str
+    description: str
+    serializer: type[serializers.Serializer[Any]] | None = None
+    arguments: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    constants: Mapping[str, Any] = field(default_factory=dict)
+    operation_id: str | None = None
+    url_path: str | None = None
+    url_name: str | None = None
+    multipart: bool = False
+    parser_classes: tuple[type[BaseParser], ...] | None = None
+
+    def request_schema(self) -> Any:
+        if self.serializer is None:
+            return None
+        return {"multipart/form-data": self.serializer} if self.multipart else self.serializer
+
+
+def object_actions(
+    table: Sequence[ObjectAction],
+    *,
+    responses: Mapping[Any, Any],
+    target: str,
+    load: str,
+    respond: str,
+) -> Callable[[type[ViewSetT]], type[ViewSetT]]:
+    """A class decorator adding one DRF ``@action(detail=True, methods=["post"])`` per row of ``table``.
+
+    Each generated method loads the object with ``self.<load>(pk)`` (404 when the caller may not see it),
+    validates the body, calls the service (which checks permissions and rules, and writes in one transaction
+    with its audit row) and answers ``self.<respond>(obj)`` — the object the service returned when it is of
+    the same type, else the loaded one (re-read by the responder)."""
+
+    def make(spec: ObjectAction) -> Callable[..., Response]:
+        def handler(self: Any, request: Request, pk: str) -> Response:
+            obj = getattr(self, load)(pk)
+            body = request_body(spec.serializer, request) if spec.serializer is not None else {}
+            kwargs = spec.arguments(body) if spec.arguments is not None else body
+            result = spec.service(actor=request.user, **{target: obj}, **kwargs, **spec.constants)
+            return cast(Response, getattr(self, respond)(result if isinstance(result, type(obj)) else obj))
+
+        handler.__name__ = spec.name
+        handler.__doc__ = spec.description
+        options: dict[str, Any] = {}
+        if spec.url_path is not None:
+            options["url_path"] = spec.url_path
+        if spec.url_name is not None:
+            options["url_name"] = spec.url_name
+        if spec.parser_classes is not None:
+            options["parser_classes"] = list(spec.parser_classes)
+        schema: dict[str, Any] = {}
+        if spec.operation_id is not None:
+            schema["operation_id"] = spec.operation_id
+        described = extend_schema(
+            summary=spec.summary,
+            description=spec.description,
+            request=spec.request_schema(),
+            responses=dict(responses),
+            **schema,
+        )
+        return cast(
+            Callable[..., Response], described(action(detail=True, methods=["post"], **options)(handler))
+        )
+
+    def decorate(cls: type[ViewSetT]) -> type[ViewSetT]:
+        for spec in table:
+            if spec.name in cls.__dict__:
+                raise TypeError(f"{cls.__name__}.{spec.name} is already defined")
+            method = make(spec)
+            method.__qualname__ = f"{cls.__qualname__}.{spec.name}"
+            setattr(cls, spec.name, method)
+        return cls
+
+    return decorate

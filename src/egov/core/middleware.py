@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from egov.core import context
@@ -39,6 +40,10 @@ class AuditActorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # No session, so no signed-in user: skip loading the (lazy) user — the anonymous reads
+            # (public status look-up, portal pages) stay cheap.
+            return self.get_response(request)
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             context.update(user_id=user.pk, agency_id=request.session.get("acting_agency_id"))

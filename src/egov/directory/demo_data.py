@@ -5,8 +5,12 @@ ngành) with the short names used in document notations, a few internal units (p
 role with one shared demo password, and one citizen account. Idempotent: objects are found again by
 ``external_key`` (agencies) or username (people); a second run creates nothing.
 
-The QCVN 102 codes given here (``000.00.00.H92`` …) are illustrative, built from the GSO province code;
-they are not the official codes of the national code list.
+The QCVN 102 codes given here (``000.00.00.H92`` for the province, ``000.00.<seq>.H92`` for departments,
+``000.<20+n>.01.H92`` for the two demo communes when the import left them without one) are illustrative,
+built from the GSO province code; they are not the official codes of the national code list (no public copy
+of the communes' codes is shipped with egov). Dossier codes (``<QCVN 102>-<yymmdd>-<nnnn>``) are built on
+them, so each demo commune has one, and a one-stop officer, a specialist and a leader to handle its
+dossiers (the commune-level procedures' steps).
 """
 
 from __future__ import annotations
@@ -99,8 +103,13 @@ STAFF = (
     StaffSpec("motcua.xa1", "Tô Thị Diễm", "commune1", Role.ONE_STOP_OFFICER, "Công chức một cửa"),
     StaffSpec("chutich.xa1", "Thái Văn Khánh", "commune1", Role.LEADER, "Chủ tịch Ủy ban nhân dân"),
     StaffSpec("vanthu.xa1", "Mai Thị Thảo", "commune1", Role.CLERK, "Văn thư"),
+    StaffSpec("tuphap.xa1", "Huỳnh Thị Kim Thoa", "commune1", Role.SPECIALIST, "Công chức Tư pháp - Hộ tịch"),
     StaffSpec("motcua.xa2", "Quách Văn Lộc", "commune2", Role.ONE_STOP_OFFICER, "Công chức một cửa"),
+    StaffSpec("chutich.xa2", "Trịnh Văn Mạnh", "commune2", Role.LEADER, "Chủ tịch Ủy ban nhân dân"),
+    StaffSpec("vhxh.xa2", "Lê Thị Cẩm Nhung", "commune2", Role.SPECIALIST, "Công chức Văn hóa - Xã hội"),
 )
+#: Illustrative QCVN 102 codes of the demo communes start after this level-2 number (see the docstring).
+COMMUNE_CODE_BASE = 20
 
 CITIZEN_FULL_NAME = "Nguyễn Văn An"
 CITIZEN_PHONE = "0900000001"
@@ -131,6 +140,22 @@ class DemoResult:
 def qcvn102_code(province_code: str, seq: int = 0) -> str:
     """Illustrative QCVN 102 code: ``000.00.00.H92`` for the province, ``000.00.<seq>.H92`` below it."""
     return f"000.00.{seq:02d}.H{province_code[-2:]}"
+
+
+def commune_code(province_code: str, n: int) -> str:
+    """Illustrative QCVN 102 code of the ``n``-th demo commune: ``000.<20+n>.01.H92`` (not official)."""
+    return f"000.{COMMUNE_CODE_BASE + n:02d}.01.H{province_code[-2:]}"
+
+
+def _ensure_commune_code(commune: Agency, province_code: str, n: int) -> Agency:
+    """Give a demo commune an illustrative code when it has none (the first free one from its number on)."""
+    if commune.code_qcvn102:
+        return commune
+    for k in range(n, n + 70):
+        wanted = _free_code(commune_code(province_code, k), commune)
+        if wanted:
+            return services.update_agency(actor=None, agency=commune, code_qcvn102=wanted)
+    return commune
 
 
 def place_name(province: Agency) -> str:
@@ -266,7 +291,7 @@ def load_demo(province_code: str | None = None) -> DemoResult:
                 None,
             )
         for i, commune in enumerate(pick_communes(province), start=1):
-            agencies[f"commune{i}"] = commune
+            agencies[f"commune{i}"] = _ensure_commune_code(commune, code, i)
         for spec in STAFF:
             if spec.agency in agencies:
                 result.logins.append(_ensure_staff(result, spec, agencies[spec.agency]))

@@ -279,8 +279,10 @@ def create_delegation(
     reason: str,
 ) -> Delegation:
     """Ủy quyền: only the holder of the role (or an administrator of the agency) may delegate it."""
+    # Checked on the first day the delegation can take effect: a window that started a little earlier (e.g.
+    # "from an hour ago") is in force from now on.
     holds = (
-        Position.objects.active(timezone.localtime(starts_at).date())
+        Position.objects.active(timezone.localtime(max(starts_at, timezone.now())).date())
         .filter(user=delegator, agency=agency, role=role)
         .exists()
     )

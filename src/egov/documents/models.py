@@ -263,6 +263,14 @@ class IncomingDocument(DocumentMetadata):
             models.Index(fields=["agency", "-arrival_date", "-id"]),
             models.Index(fields=["agency", "status"]),
             models.Index(fields=["agency", "identity_key"]),
+            # The open backlog by due date: the leaders' "late items to act on" list (reporting dashboards)
+            # reads the oldest overdue open documents of a subtree without scanning the table.
+            models.Index(
+                fields=["due_date", "id"],
+                include=["agency"],  # PostgreSQL: counts of a subtree's backlog from the index alone
+                condition=Q(status__in=["registered", "presented", "assigned", "in_progress"]),
+                name="incoming_open_due",
+            ),
         ]
 
     def __str__(self) -> str:

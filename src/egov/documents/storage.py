@@ -52,7 +52,10 @@ def discard_on_error(func: Callable[P, R]) -> Callable[P, R]:
     """Decorator of a service that stores files inside its transaction: when the service fails (its
     transaction rolls back, so no row refers to them), the files it wrote are deleted from storage. Put it
     above ``@transaction.atomic``. Scopes nest: the files of a service that succeeded inside another one
-    belong to the outer scope and go if the outer one fails."""
+    belong to the outer scope and go if the outer one fails. A file that another ``StoredFile`` row still
+    names (a content-addressed name reused by a storage that overwrites, e.g. object storage) is kept.
+
+    This is the one mechanism for files of failed transactions (documents and dossiers use it)."""
 
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -74,11 +77,22 @@ def discard_on_error(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def _discard(names: list[str]) -> None:
-    from django.core.files.storage import default_storage
+    """Delete the files written by a failed scope, except those a remaining ``StoredFile`` row refers to.
 
-    for name in names:
+    Runs after the rollback (of the service's transaction or savepoint), so the rows seen are the committed
+    ones and those of an enclosing transaction. When that check itself fails (e.g. the enclosing transaction
+    is broken) the file is kept: an orphan file is harmless, a row without its file is not. Never raises, so
+    the service's own error is the one the caller sees."""
+    file_storage = StoredFile._meta.get_field("file").storage
+    for name in dict.fromkeys(names):
         try:
-            default_storage.delete(name)
+            if StoredFile.objects.filter(file=name).exists():
+                continue
+        except Exception:
+            logger.warning("kept %s: could not check whether a row still refers to it", name, exc_info=True)
+            continue
+        try:
+            file_storage.delete(name)
         except OSError:  # pragma: no cover - best effort; the rollback already lost the rows
             logger.warning("could not delete %s after a failed transaction", name, exc_info=True)
 

@@ -11,6 +11,7 @@ can use them; the services decide anyway.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
@@ -466,104 +467,86 @@ def _incoming_action(
     return render(request, "documents/incoming_detail.html", context, status=400)
 
 
-@staff_required
-@require_POST
-def incoming_accept(request: HttpRequest, pk: int) -> HttpResponse:
-    return _incoming_action(
-        request,
-        pk,
-        "accept",
+@dataclass(frozen=True)
+class IncomingStep:
+    """One action form of the incoming page: the service call (user, document, the form's cleaned data) and
+    the message shown when it succeeds."""
+
+    call: Callable[[Any, IncomingDocument, dict[str, Any]], Any]
+    done: Any  # a lazy translation
+    doc: str = ""
+
+
+def _decide_revocation(user: Any, doc: IncomingDocument, d: dict[str, Any]) -> Any:
+    if d["decision"] == "accept":
+        return services.accept_revocation(actor=user, document=doc)
+    return services.refuse_revocation(actor=user, document=doc, reason=d["reason"])
+
+
+#: The POST actions of the incoming page (``/documents/incoming/<pk>/<name>/``); their forms are
+#: ``INCOMING_FORMS[name]``. ``assign`` has its own view (GET shows the dialog).
+INCOMING_STEPS: dict[str, IncomingStep] = {
+    "accept": IncomingStep(
         lambda user, doc, d: services.accept_received(actor=user, document=doc, register=d["register"]),
-        _("Đã tiếp nhận và vào sổ văn bản đến."),
-    )
-
-
-@staff_required
-@require_POST
-def incoming_refuse(request: HttpRequest, pk: int) -> HttpResponse:
-    return _incoming_action(
-        request,
-        pk,
-        "refuse",
+        gettext_lazy("Đã tiếp nhận và vào sổ văn bản đến."),
+    ),
+    "refuse": IncomingStep(
         lambda user, doc, d: services.refuse(actor=user, document=doc, reason=d["reason"]),
-        _("Đã từ chối tiếp nhận; lý do được gửi lại cơ quan gửi."),
-    )
-
-
-@staff_required
-@require_POST
-def incoming_revocation(request: HttpRequest, pk: int) -> HttpResponse:
-    """The clerk agrees (15) or refuses (16, with the reason) to the sender's revocation request."""
-
-    def decide(user: Any, doc: IncomingDocument, d: dict[str, Any]) -> Any:
-        if d["decision"] == "accept":
-            return services.accept_revocation(actor=user, document=doc)
-        return services.refuse_revocation(actor=user, document=doc, reason=d["reason"])
-
-    return _incoming_action(
-        request, pk, "revocation", decide, _("Đã trả lời đề nghị thu hồi của cơ quan gửi.")
-    )
-
-
-@staff_required
-@require_POST
-def outgoing_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    return _outgoing_step(
-        request,
-        pk,
-        "revoke",
-        RevokeForm(request.POST),
-        lambda user, doc, d: outgoing.revoke(actor=user, document=doc, reason=d["reason"]),
-        lambda doc: _("Đã thu hồi văn bản; các nơi nhận được đề nghị thu hồi."),
-    )
-
-
-@staff_required
-@require_POST
-def incoming_present(request: HttpRequest, pk: int) -> HttpResponse:
-    return _incoming_action(
-        request,
-        pk,
-        "present",
+        gettext_lazy("Đã từ chối tiếp nhận; lý do được gửi lại cơ quan gửi."),
+    ),
+    "revocation": IncomingStep(
+        _decide_revocation,
+        gettext_lazy("Đã trả lời đề nghị thu hồi của cơ quan gửi."),
+        "The clerk agrees (15) or refuses (16, with the reason) to the sender's revocation request.",
+    ),
+    "present": IncomingStep(
         lambda user, doc, d: services.present(actor=user, document=doc, leader=d["leader"], note=d["note"]),
-        _("Đã trình lãnh đạo."),
-    )
-
-
-@staff_required
-@require_POST
-def incoming_opinion(request: HttpRequest, pk: int) -> HttpResponse:
-    return _incoming_action(
-        request,
-        pk,
-        "opinion",
+        gettext_lazy("Đã trình lãnh đạo."),
+    ),
+    "opinion": IncomingStep(
         lambda user, doc, d: services.add_opinion(actor=user, document=doc, text=d["text"]),
-        _("Đã ghi ý kiến xử lý."),
-    )
-
-
-@staff_required
-@require_POST
-def incoming_forward(request: HttpRequest, pk: int) -> HttpResponse:
-    return _incoming_action(
-        request,
-        pk,
-        "forward",
+        gettext_lazy("Đã ghi ý kiến xử lý."),
+    ),
+    "forward": IncomingStep(
         lambda user, doc, d: services.forward(actor=user, document=doc, to=d["to"], note=d["note"]),
-        _("Đã chuyển xử lý."),
-    )
-
-
-@staff_required
-@require_POST
-def incoming_complete(request: HttpRequest, pk: int) -> HttpResponse:
-    return _incoming_action(
-        request,
-        pk,
-        "complete",
+        gettext_lazy("Đã chuyển xử lý."),
+    ),
+    "complete": IncomingStep(
         lambda user, doc, d: services.complete(actor=user, document=doc, summary=d["summary"]),
-        _("Đã hoàn thành xử lý văn bản."),
+        gettext_lazy("Đã hoàn thành xử lý văn bản."),
+    ),
+}
+
+
+def _post_view(name: str, handle: Callable[[HttpRequest, int], HttpResponse], doc: str) -> Any:
+    """A staff-only POST view ``name`` (as ``urls.py`` knows it) running ``handle(request, pk)``."""
+
+    @staff_required
+    @require_POST
+    def view(request: HttpRequest, pk: int) -> HttpResponse:
+        return handle(request, pk)
+
+    view.__name__ = view.__qualname__ = name
+    view.__doc__ = doc
+    return view
+
+
+def _incoming_step_view(name: str) -> Callable[..., HttpResponseBase]:
+    step = INCOMING_STEPS[name]
+    return _post_view(
+        f"incoming_{name}",
+        lambda request, pk: _incoming_action(request, pk, name, step.call, str(step.done)),
+        step.doc or f"POST of the incoming page's ``{name}`` form.",
     )
+
+
+incoming_accept = _incoming_step_view("accept")
+incoming_refuse = _incoming_step_view("refuse")
+incoming_revocation = _incoming_step_view("revocation")
+incoming_present = _incoming_step_view("present")
+incoming_opinion = _incoming_step_view("opinion")
+incoming_forward = _incoming_step_view("forward")
+incoming_complete = _incoming_step_view("complete")
 
 
 def _assign_form(request: HttpRequest, user: Any, doc: IncomingDocument) -> AssignForm:
@@ -834,77 +817,81 @@ def _outgoing_step(
     return render(request, "documents/outgoing_detail.html", context, status=400)
 
 
-@staff_required
-@require_POST
-def outgoing_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    return _outgoing_step(
-        request,
-        pk,
-        "submit",
+@dataclass(frozen=True)
+class OutgoingStep:
+    """One action of the outgoing page: its form (built from the request, the user and the document; none for
+    a bare button), the service call (user, document, the form's cleaned data) and the success message (from
+    the document the service returned)."""
+
+    form: Callable[[HttpRequest, Any, OutgoingDocument], Any] | None
+    call: Callable[[Any, OutgoingDocument, dict[str, Any]], Any]
+    done: Callable[[OutgoingDocument], str]
+
+
+def _decision(request: HttpRequest, user: Any, doc: OutgoingDocument) -> DecisionForm:
+    return DecisionForm(request.POST)
+
+
+#: The POST actions of the outgoing page (``/documents/outgoing/<pk>/<name>/``).
+OUTGOING_STEPS: dict[str, OutgoingStep] = {
+    "submit": OutgoingStep(
         None,
         lambda user, doc, d: outgoing.submit(actor=user, document=doc),
         lambda doc: _("Đã trình dự thảo."),
-    )
-
-
-@staff_required
-@require_POST
-def outgoing_review(request: HttpRequest, pk: int) -> HttpResponse:
-    return _outgoing_step(
-        request,
-        pk,
-        "review",
-        DecisionForm(request.POST),
+    ),
+    "review": OutgoingStep(
+        _decision,
         lambda user, doc, d: outgoing.review(
             actor=user, document=doc, approve=d["decision"] == "approve", note=d["note"]
         ),
         lambda doc: (
             _("Đã trình lãnh đạo cơ quan.") if doc.status == OS.PENDING_APPROVAL else _("Đã trả lại dự thảo.")
         ),
-    )
-
-
-@staff_required
-@require_POST
-def outgoing_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    return _outgoing_step(
-        request,
-        pk,
-        "approve",
-        DecisionForm(request.POST),
+    ),
+    "approve": OutgoingStep(
+        _decision,
         lambda user, doc, d: outgoing.approve(
             actor=user, document=doc, approve=d["decision"] == "approve", note=d["note"]
         ),
         lambda doc: (
             _("Đã duyệt văn bản, chờ ký số.") if doc.status == OS.APPROVED else _("Đã trả lại dự thảo.")
         ),
-    )
-
-
-@staff_required
-@require_POST
-def outgoing_sign(request: HttpRequest, pk: int) -> HttpResponse:
-    return _outgoing_step(
-        request,
-        pk,
-        "sign",
+    ),
+    "sign": OutgoingStep(
         None,
         lambda user, doc, d: outgoing.sign(actor=user, document=doc),
         lambda doc: _("Đã ký số văn bản."),
-    )
-
-
-@staff_required
-@require_POST
-def outgoing_issue(request: HttpRequest, pk: int) -> HttpResponse:
-    return _outgoing_step(
-        request,
-        pk,
-        "issue",
-        lambda user, doc: _issue_form(user, doc, request.POST),
+    ),
+    "issue": OutgoingStep(
+        lambda request, user, doc: _issue_form(user, doc, request.POST),
         lambda user, doc, d: outgoing.issue(actor=user, document=doc, register=d["register"]),
         lambda doc: _("Đã cấp số %(n)s và phát hành văn bản.") % {"n": doc.number_notation},
-    )
+    ),
+    "revoke": OutgoingStep(
+        lambda request, user, doc: RevokeForm(request.POST),
+        lambda user, doc, d: outgoing.revoke(actor=user, document=doc, reason=d["reason"]),
+        lambda doc: _("Đã thu hồi văn bản; các nơi nhận được đề nghị thu hồi."),
+    ),
+}
+
+
+def _outgoing_step_view(name: str) -> Callable[..., HttpResponseBase]:
+    step = OUTGOING_STEPS[name]
+
+    def handle(request: HttpRequest, pk: int) -> HttpResponse:
+        make = step.form
+        form = (lambda user, doc: make(request, user, doc)) if make is not None else None
+        return _outgoing_step(request, pk, name, form, step.call, step.done)
+
+    return _post_view(f"outgoing_{name}", handle, f"POST of the outgoing page's ``{name}`` action.")
+
+
+outgoing_submit = _outgoing_step_view("submit")
+outgoing_review = _outgoing_step_view("review")
+outgoing_approve = _outgoing_step_view("approve")
+outgoing_sign = _outgoing_step_view("sign")
+outgoing_issue = _outgoing_step_view("issue")
+outgoing_revoke = _outgoing_step_view("revoke")
 
 
 # --- Files ------------------------------------------------------------------------------------------------

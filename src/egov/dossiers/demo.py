@@ -1,21 +1,26 @@
 """Demo dossiers (hồ sơ trình diễn) for the demo province: ``egov demo`` loads them after the procedures.
 
 About 300 dossiers (setting ``EGOV_DEMO_DOSSIERS_SCALE`` multiplies the number; ``0`` loads none) spread over
-the last three months, received by the first demo commune (commune procedures) and by the Trung tâm Phục vụ
+the last three months, received by the two demo communes (commune procedures; the directory demo gives
+them illustrative QCVN 102 codes and one-stop, specialist and leader staff) and by the Trung tâm Phục vụ
 hành chính công (province procedures whose department has demo staff), through every channel (online,
 desk, post) and in every national status 1–10: some refused, withdrawn or stopped, some waiting for papers or
 fees, processing (a few overdue, flagged by the deadline scan), processed and returned with their result
 PDF, paid fees with receipts and the citizen's rating; some late, with their apology letter and new
-appointment (mẫu 04); one inter-linked group (hồ sơ liên thông).
+appointment (mẫu 04); and one inter-linked submission (hồ sơ liên thông, Nghị định 63/2024) per procedure
+group — the demo citizen's "khai sinh → thường trú → thẻ BHYT cho trẻ em dưới 6 tuổi" among them — whose
+parts are handled by their own receiving agencies and left in different states (returned, processing,
+received; see ``GROUP_PLOTS``).
 
 **Everything goes through** :mod:`egov.dossiers.services` — permissions, validation, timeline, audit and
 notifications as for real dossiers. **Back-dating**: the services read the time with
-``timezone.now()``; while the demo runs, the name ``timezone`` *of the dossier services module only* is
-replaced by a shim whose ``now()`` returns the simulated moment of the action (single-threaded CLI; the
-original is put back in a ``finally``). The dossiers' business times (submission, reception, appointment,
-steps, payment, return) are thus in the past, while the audit rows (:mod:`egov.audit` reads its own clock)
-record the real time the demo was loaded, with the simulated moments in their before/after values, and a
-``dossiers.demo.load`` audit row documents the run. The directory's permission checks use the real date.
+:func:`egov.core.clock.now`; the demo runs the stories inside ``with clock.frozen()`` and moves that scope's
+clock to the simulated moment of each action. The scope is a context variable, so only the demo's own
+thread sees the simulated time (a web request or worker running meanwhile reads the real time). The dossiers'
+business times (submission, reception, appointment, steps, payment, return) are thus in the past, while the
+audit rows (:mod:`egov.audit` reads the real time) record the time the demo was loaded, with the simulated
+moments in their before/after values, and a ``dossiers.demo.load`` audit row documents the run. The
+directory's permission checks use the real date.
 
 Idempotent: each demo dossier carries an idempotency key ``demo-<n>``; a dossier whose key exists is left as
 it is (and each dossier's whole story runs in one transaction, so a crash leaves no half-told story).
@@ -23,24 +28,20 @@ it is (and each dossier's whole story runs in one transaction, so a crash leaves
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import io
 import random
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from types import SimpleNamespace
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from egov.audit.services import record
-from egov.core import calendar, context
+from egov.core import calendar, clock, context
 from egov.directory.models import Agency, CitizenProfile, Position, Role, User
 from egov.dossiers import codes, services
 from egov.dossiers.models import Dossier, DossierGroup, DossierStep, Status
@@ -109,6 +110,15 @@ WEIGHTS = {
     "withdrawn": 2,
     "stopped": 2,
 }
+#: The state each part of a demo inter-linked group is left in, by group code and part order ("" = other
+#: groups): the birth registration is returned while the residence registration is being processed and the
+#: health-insurance card has just been received; the death registration is done, the residence removal
+#: waits for papers and the funeral allowance is newly submitted.
+GROUP_PLOTS: dict[str, tuple[str, ...]] = {
+    "LT-KS-TT-BHYT": ("returned", "processing", "received"),
+    "LT-KT-XTT-MT": ("done", "supplement", "new"),
+    "": ("returned", "processing", "received"),
+}
 REASONS_LATE = (
     "Phải xác minh thêm thông tin với cơ quan liên quan",
     "Hồ sơ cần lấy ý kiến của cơ quan chuyên môn",
@@ -140,25 +150,19 @@ class _Named(io.BytesIO):
 
 
 class _Clock:
-    def __init__(self) -> None:
-        self.now: dt.datetime | None = None
+    """The demo's simulated time: moves the :func:`egov.core.clock.frozen` scope of the loader, never into
+    the future (at most one minute before the real time)."""
+
+    def __init__(self, frozen: clock.FrozenClock) -> None:
+        self.frozen = frozen
+
+    @property
+    def now(self) -> dt.datetime:
+        return self.frozen.moment
 
     def set(self, moment: dt.datetime) -> None:
         real = timezone.now()
-        self.now = min(moment, real - dt.timedelta(minutes=1))
-
-
-@contextlib.contextmanager
-def _simulated(clock: _Clock) -> Iterator[None]:
-    """Replace ``egov.dossiers.services.timezone`` by a shim reading ``clock`` (see the module docstring)."""
-    original = services.timezone
-    shim = SimpleNamespace(**{k: getattr(original, k) for k in dir(original) if not k.startswith("__")})
-    shim.now = lambda: clock.now or original.now()
-    services.timezone = shim  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        services.timezone = original
+        self.frozen.set(min(moment, real - dt.timedelta(minutes=1)))
 
 
 # --- the cast -----------------------------------------------------------------------------------------------
@@ -198,30 +202,8 @@ def _actor_for(staff: dict[tuple[int, str], User], agency_id: int, role: str) ->
     return None
 
 
-def _code_demo_communes(province: Agency, staff: dict[tuple[int, str], User]) -> None:
-    """The communes the directory demo staffs get an illustrative QCVN 102 code (``000.<nn>.01.H92``, like
-    the demo departments' ``000.00.<seq>.H92``) through the directory service when they have none: dossier
-    codes are built on it. Real communes are coded by the province's import."""
-    from egov.directory import services as directory_services
-
-    pc = (province.admin_unit_code or "92").zfill(2)[-2:]
-    communes = (
-        Agency.objects.filter(parent=province, kind=Agency.Kind.COMMUNE)
-        .filter(Q(code_qcvn102__isnull=True) | Q(code_qcvn102=""))
-        .order_by("admin_unit_code", "pk")
-    )
-    for i, commune in enumerate(communes, start=1):
-        if (commune.pk, Role.ONE_STOP_OFFICER) not in staff:
-            continue
-        code = f"000.{i + 20:02d}.01.H{pc}"
-        if not Agency.objects.filter(code_qcvn102=code).exists():
-            directory_services.update_agency(actor=None, agency=commune, code_qcvn102=code)
-
-
 def _desks(province: Agency) -> list[_Desk]:
     staff = _staff_map(province)
-    with transaction.atomic():
-        _code_demo_communes(province, staff)
     desks: list[_Desk] = []
     links = (
         ProcedureAgency.objects.filter(
@@ -242,7 +224,9 @@ def _desks(province: Agency) -> list[_Desk]:
         if officer is None:
             continue
         try:
-            codes.check_agency(agencies[agency_id])  # dossier codes need the agency's QCVN 102 / QĐ 20 code
+            # Dossier codes need the agency's QCVN 102 / QĐ 20 code (the directory demo gives its communes
+            # illustrative ones).
+            codes.check_agency(agencies[agency_id])
         except ValidationError:
             continue
         usable = []
@@ -329,7 +313,6 @@ class _Story:
         if self.last is not None:
             moment = max(moment, self.last + dt.timedelta(minutes=1))
         self.clock.set(moment)
-        assert self.clock.now is not None
         self.last = self.clock.now
         return self.clock.now
 
@@ -400,7 +383,7 @@ class _Story:
             if until is not None and step.order >= until:
                 return d
             last = not d.steps.filter(order__gt=step.order).exists()
-            started = step.started_at or timezone.now()
+            started = step.started_at or clock.now()
             due = step.due_at or (started + dt.timedelta(hours=8))
             when = started + (due - started) * self.rng.uniform(0.3, 0.9)
             if last and late_by and d.due_at is not None:
@@ -506,8 +489,12 @@ def _play(
     if scenario == "late_open":
         back = max(1, days + 1)
     t0 = _moment(_working_day_back(today, back), rng)
-    if scenario in ("new", "refused", "withdrawn") and channel == Channel.DIRECT:
-        channel = Channel.ONLINE
+    if (
+        scenario in ("new", "refused", "withdrawn")
+        and channel == Channel.DIRECT
+        and procedure.methods.filter(channel=Channel.ONLINE).exists()
+    ):
+        channel = Channel.ONLINE  # these stories mostly start on the portal (when the procedure is online)
     online = channel == Channel.ONLINE
     d = story.submit(n, procedure, channel, t0, accept=scenario not in ("new", "refused"))
     if scenario == "new":
@@ -579,26 +566,72 @@ def _play(
     return d
 
 
+def _group_desks(items: list[Any], desks: list[_Desk], g: int) -> dict[int, _Desk] | None:
+    """The desk (receiving agency) of each part of a group, by procedure id: one commune receiving every
+    part when there is one (the family's commune; group ``g`` takes the ``g``-th such desk), else for each
+    part the first desk that receives its procedure; None when a part has no demo desk."""
+    procedures = [item.procedure_id for item in items]
+    whole = [desk for desk in desks if set(procedures) <= {p.pk for p in desk.procedures}]
+    if whole:
+        desk = whole[g % len(whole)]
+        return dict.fromkeys(procedures, desk)
+    out: dict[int, _Desk] = {}
+    for pk in procedures:
+        found = next((desk for desk in desks if pk in {p.pk for p in desk.procedures}), None)
+        if found is None:
+            return None
+        out[pk] = found
+    return out
+
+
+def _group_part(story: _Story, d: Dossier, plot: str, submitted: dt.datetime) -> Dossier:
+    """Tell one part's story, by the staff of the part's own receiving agency (``story.desk``)."""
+    officer = story.desk.officer
+    story.last = submitted
+    if plot == "new":
+        return d
+    story.later(submitted, story.rng.uniform(1, 3))
+    d = services.accept(actor=officer, dossier=d)
+    if plot == "received":
+        return d
+    received: dt.datetime | None = d.received_at
+    assert received is not None
+    d = story.start(d, received + dt.timedelta(hours=story.rng.uniform(0.2, 1)))
+    if plot == "supplement":
+        story.later(received, story.rng.uniform(2, 5))
+        return services.request_supplement(
+            actor=officer,
+            dossier=d,
+            reason="Giấy tờ nộp kèm chưa rõ nét",
+            papers=["Bản chụp rõ nét giấy tờ tùy thân của người yêu cầu"],
+        )
+    if plot == "processing":
+        return story.run_steps(d, until=2)
+    d = story.run_steps(d)
+    if plot == "done":
+        return d
+    d = story.give_back(d)
+    story.rate(d)
+    return d
+
+
 def _group(result: Result, story: _Story, desks: list[_Desk], today: dt.date) -> None:
-    """One inter-linked submission (hồ sơ liên thông), accepted by each part's agency."""
-    key = f"{KEY_PREFIX}group-1"
-    if DossierGroup.objects.filter(idempotency_key=key).exists():
-        return
-    by_agency = {desk.agency.pk: desk for desk in desks}
-    for group in ProcedureGroup.objects.filter(is_active=True).order_by("code"):
-        items = list(group.items.select_related("procedure").order_by("order"))
-        agencies: dict[int, Agency] = {}
-        for item in items:
-            receiving = [
-                link.agency_id
-                for link in item.procedure.agency_links.filter(role=ProcedureAgency.Part.RECEIVING)
-                if link.agency_id in by_agency
-            ]
-            if receiving:
-                agencies[item.procedure_id] = by_agency[receiving[0]].agency
-        if len(agencies) != len(items) or not items:
+    """The inter-linked submissions (hồ sơ liên thông, Nghị định 63/2024): one per active procedure group
+    whose procedures demo desks receive — the first one "đăng ký khai sinh → đăng ký thường trú → cấp thẻ
+    BHYT cho trẻ em dưới 6 tuổi" of the demo citizen. Each part is received and handled by the staff of its
+    own receiving agency, and the parts are left in different states (:data:`GROUP_PLOTS`)."""
+    groups = list(ProcedureGroup.objects.filter(is_active=True).order_by("code"))
+    made = 0
+    for g, group in enumerate(groups):
+        key = f"{KEY_PREFIX}group-{g + 1}"
+        if DossierGroup.objects.filter(idempotency_key=key).exists():
+            made += 1
             continue
-        citizen = story.citizens[0]
+        items = list(group.items.select_related("procedure").order_by("order"))
+        by_part = _group_desks(items, desks, g) if items else None
+        if by_part is None:
+            continue
+        citizen = story.citizens[g % len(story.citizens)]
         pdf = result_pdf(group.name, key, citizen.get_full_name())
         papers = {
             item.procedure_id: [
@@ -607,20 +640,33 @@ def _group(result: Result, story: _Story, desks: list[_Desk], today: dt.date) ->
             ]
             for item in items
         }
-        t0 = _moment(_working_day_back(today, 2), story.rng)
-        with transaction.atomic():
-            story.last = None
-            story.at(t0)
-            made = services.submit_group(
-                actor=citizen, procedure_group=group, papers=papers, agencies=agencies, idempotency_key=key
-            )
-            for i, d in enumerate(made.dossiers.order_by("pk")):
-                if i == 0:
-                    story.later(t0, 2)
-                    services.accept(actor=by_agency[d.receiving_agency_id].officer, dossier=d)
+        plots = GROUP_PLOTS.get(group.code, GROUP_PLOTS[""])
+        t0 = _moment(_working_day_back(today, 5 + 2 * g), story.rng)
+        try:
+            with transaction.atomic():
+                story.last = None
+                submitted = story.at(t0)
+                linked = services.submit_group(
+                    actor=citizen,
+                    procedure_group=group,
+                    papers=papers,
+                    agencies={pk: desk.agency for pk, desk in by_part.items()},
+                    idempotency_key=key,
+                )
+                parts = {d.procedure_id: d for d in linked.dossiers.all()}
+                for i, item in enumerate(items):
+                    story.desk = by_part[item.procedure_id]
+                    _group_part(story, parts[item.procedure_id], plots[i % len(plots)], submitted)
+        except (ValidationError, PermissionDenied) as exc:
+            result.skipped += 1
+            result.errors.append(f"group {group.code}: {exc}")
+            continue
         result.groups += 1
-        return
-    result.errors.append("no inter-linked group: its procedures are not received by a demo desk with codes")
+        made += 1
+    if not made:
+        result.errors.append(
+            "no inter-linked group: its procedures are not received by a demo desk with codes"
+        )
 
 
 def load(
@@ -652,12 +698,11 @@ def load(
         return result
     total = max(len(FIRST_ROUND), round(BASE_COUNT * scale))
     rng = random.Random(SEED)
-    clock = _Clock()
     today = timezone.localdate()
     with context.bind(source="cli"):
         citizens = _citizens(province)
-        with _simulated(clock):
-            story = _Story(rng, clock, desks[0], citizens)
+        with clock.frozen() as frozen:
+            story = _Story(rng, _Clock(frozen), desks[0], citizens)
             names = list(WEIGHTS)
             weights = [WEIGHTS[k] for k in names]
             for n in range(1, total + 1):
@@ -687,7 +732,6 @@ def load(
                 result.created += 1
                 result.by_status[d.status] = result.by_status.get(d.status, 0) + 1
             _group(result, story, desks, today)
-            clock.now = None
         flagged = services.flag_deadlines()
         if result.created:
             with transaction.atomic():

@@ -258,9 +258,16 @@ class DeskForm(forms.Form):
 # --- actions of the dossier page ------------------------------------------------------------------------
 
 
+def _person_label(user: User) -> str:
+    name = user.get_full_name() or user.username
+    if getattr(user, "via_delegation", False):
+        return _("%(name)s (ủy quyền)") % {"name": name}
+    return name
+
+
 def _people_choices(field: forms.Field, people: QuerySet[User] | list[User], empty: Any = None) -> None:
     assert isinstance(field, forms.ChoiceField)
-    items = [(u.pk, u.get_full_name() or u.username) for u in people]
+    items = [(u.pk, _person_label(u)) for u in people]
     field.choices = [("", empty), *items] if empty is not None else items
 
 

@@ -61,7 +61,8 @@ FINAL_STATUSES = (Status.REFUSED, Status.WITHDRAWN, Status.STOPPED, Status.RETUR
 
 
 class DeadlineFlag(models.IntegerChoices):
-    """Set by the periodic scan (:func:`egov.dossiers.deadlines.flag_deadlines`) so queues sort cheaply."""
+    """Stored by the periodic job (:func:`egov.dossiers.services.flag_deadlines`) so queues sort cheaply; the
+    rule itself is :func:`egov.dossiers.deadlines.flag`, which the officer pages also apply live."""
 
     NONE = 0, _("Trong hạn")
     AT_RISK = 1, _("Sắp đến hạn")

@@ -26,24 +26,23 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from egov.audit.services import record
+from egov.core import clock
 from egov.directory import selectors as directory
 from egov.directory.models import Agency, CitizenProfile, Role, User
 from egov.directory.validators import normalise_phone, validate_cccd, validate_phone
-from egov.documents.models import StoredFile
+from egov.documents import storage
 from egov.dossiers import codes, deadlines, notifications, payments
 from egov.dossiers.models import (
     CLOCK_STATUSES,
@@ -105,13 +104,6 @@ class _ResolvedPaper:
     upload: Any = None
     document: CitizenDocument | None = None
     quantity: int = 1
-
-
-@dataclass
-class _Bag:
-    """Files stored during one service call, deleted again if the call fails."""
-
-    names: list[str] = field(default_factory=list)
 
 
 # --- helpers --------------------------------------------------------------------------------------------
@@ -244,7 +236,7 @@ def _event(
         from_status=from_status,
         to_status=dossier.status,
         note=note,
-        at=at or timezone.now(),
+        at=at or clock.now(),
         step=step,
         started_at=started_at,
         due_at=due_at if due_at is not None else dossier.due_at,
@@ -286,30 +278,6 @@ def _system_user() -> User:
         defaults={"full_name": "Hệ thống egov", "kind": User.Kind.STAFF, "is_active": False},
     )
     return user
-
-
-@contextmanager
-def _files_cleanup() -> Iterator[_Bag]:
-    """Delete the files stored during the block when it fails (their rows were rolled back)."""
-    bag = _Bag()
-    try:
-        yield bag
-    except BaseException:
-        for name in bag.names:
-            try:
-                if not StoredFile.objects.filter(file=name).exists():
-                    StoredFile._meta.get_field("file").storage.delete(name)
-            except Exception:  # pragma: no cover - never hide the original error
-                logger.exception("could not delete orphan file %s", name)
-        raise
-
-
-def _store(upload: Any, *, actor: Any, field: str, bag: _Bag) -> StoredFile:
-    from egov.documents import storage
-
-    stored = storage.store(upload, actor=actor, field=field)
-    bag.names.append(str(stored.file.name))
-    return stored
 
 
 # --- validation -----------------------------------------------------------------------------------------
@@ -436,14 +404,13 @@ def _save_papers(
     resolved: list[_ResolvedPaper],
     *,
     actor: Any,
-    bag: _Bag,
     supplement: SupplementRequest | None = None,
 ) -> list[DossierPaper]:
     rows = []
     for i, r in enumerate(resolved):
         stored = None
         if r.upload is not None:
-            stored = _store(r.upload, actor=actor, field=f"papers.{i}", bag=bag)
+            stored = storage.store(r.upload, actor=actor, field=f"papers.{i}")
         elif r.document is not None:
             stored = r.document.file
         rows.append(
@@ -557,17 +524,15 @@ def submit_online(
     if existing is not None:
         return existing
     try:
-        with _files_cleanup() as bag:
-            return _submit_online(
-                actor=actor,
-                procedure=procedure,
-                agency=agency,
-                papers=papers,
-                applicant=applicant or Applicant(),
-                description=description,
-                key=key,
-                bag=bag,
-            )
+        return _submit_online(
+            actor=actor,
+            procedure=procedure,
+            agency=agency,
+            papers=papers,
+            applicant=applicant or Applicant(),
+            description=description,
+            key=key,
+        )
     except IntegrityError:
         existing = _existing(actor, key)  # a concurrent submission with the same key won
         if existing is None:
@@ -575,6 +540,7 @@ def submit_online(
         return existing
 
 
+@storage.discard_on_error
 @transaction.atomic
 def _submit_online(
     *,
@@ -585,13 +551,12 @@ def _submit_online(
     applicant: Applicant,
     description: str,
     key: str,
-    bag: _Bag,
 ) -> Dossier:
     method = _method(procedure, Channel.ONLINE)
     _check_agency(procedure, agency)
     cleaned = _clean_applicant(applicant, actor, online=True)
     resolved = _resolve_papers(procedure, papers, actor=actor, owner=actor, require_file=True)
-    now = timezone.now()
+    now = clock.now()
     dossier = _new_dossier(
         actor=actor,
         procedure=procedure,
@@ -604,7 +569,7 @@ def _submit_online(
         method=method,
         now=now,
     )
-    _save_papers(dossier, resolved, actor=actor, bag=bag)
+    _save_papers(dossier, resolved, actor=actor)
     _event(dossier, "submitted", actor, from_status=None, at=now, started_at=now)
     _audit("submit", actor, dossier, after=_summary(dossier))
     # No message yet: the portal shows the code at once; "received" (with the appointment) follows acceptance.
@@ -638,19 +603,17 @@ def receive_at_desk(
     if existing is not None:
         return existing
     try:
-        with _files_cleanup() as bag:
-            return _receive_at_desk(
-                actor=actor,
-                procedure=procedure,
-                agency=agency,
-                applicant=applicant,
-                papers=papers,
-                channel=channel,
-                description=description,
-                accept=accept,
-                key=key,
-                bag=bag,
-            )
+        return _receive_at_desk(
+            actor=actor,
+            procedure=procedure,
+            agency=agency,
+            applicant=applicant,
+            papers=papers,
+            channel=channel,
+            description=description,
+            accept=accept,
+            key=key,
+        )
     except IntegrityError:
         existing = _existing(actor, key)
         if existing is None:
@@ -658,6 +621,7 @@ def receive_at_desk(
         return existing
 
 
+@storage.discard_on_error
 @transaction.atomic
 def _receive_at_desk(
     *,
@@ -670,7 +634,6 @@ def _receive_at_desk(
     description: str,
     accept: bool,
     key: str,
-    bag: _Bag,
 ) -> Dossier:
     method = _method(procedure, channel)
     _check_agency(procedure, agency)
@@ -685,7 +648,7 @@ def _receive_at_desk(
     resolved = _resolve_papers(
         procedure, papers, actor=actor, owner=owner, require_file=False, check_required=accept
     )
-    now = timezone.now()
+    now = clock.now()
     dossier = _new_dossier(
         actor=actor,
         procedure=procedure,
@@ -698,7 +661,7 @@ def _receive_at_desk(
         method=method,
         now=now,
     )
-    _save_papers(dossier, resolved, actor=actor, bag=bag)
+    _save_papers(dossier, resolved, actor=actor)
     _event(dossier, "submitted", actor, from_status=None, agency=agency, at=now, started_at=now)
     _audit("receive", actor, dossier, after=_summary(dossier))
     if accept:
@@ -774,7 +737,7 @@ def accept(*, actor: User, dossier: Dossier) -> Dossier:
     """Tiếp nhận (1 → 2): appointment date computed, processing steps instantiated from the template."""
     d = _locked(dossier)
     _require_officer(actor, d)
-    _accept(d, actor, timezone.now())
+    _accept(d, actor, clock.now())
     return d
 
 
@@ -786,7 +749,7 @@ def refuse(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     if not reason.strip():
         raise ValidationError({"reason": _("Cần ghi lý do từ chối tiếp nhận.")})
     before = _move(d, (S.NEW,), S.REFUSED)
-    now = timezone.now()
+    now = clock.now()
     d.end_reason = reason.strip()
     _finish(d, now)
     d.save()
@@ -829,7 +792,7 @@ def start_processing(*, actor: User, dossier: Dossier, handler: User | None = No
     first = d.steps.filter(state=DossierStep.State.PENDING).select_related("agency").order_by("order").first()
     if first is None:
         raise ValidationError(_("Hồ sơ không có bước xử lý."))
-    now = timezone.now()
+    now = clock.now()
     _activate(d, first, actor, now, handler)
     d.save()
     event = _event(
@@ -889,7 +852,7 @@ def complete_step(
             _("Không thể hoàn thành bước khi hồ sơ ở trạng thái “%(s)s”.") % {"s": Status(d.status).label}
         )
     step = _require_step_actor(actor, d)
-    now = timezone.now()
+    now = clock.now()
     step.state = DossierStep.State.DONE
     step.finished_at = now
     step.finished_by = actor if getattr(actor, "pk", None) else None
@@ -947,7 +910,7 @@ def request_supplement(*, actor: User, dossier: Dossier, reason: str, papers: Se
     if not reason.strip():
         raise ValidationError({"reason": _("Cần ghi lý do yêu cầu bổ sung.")})
     before = _move(d, (S.NEW, S.RECEIVED, S.PROCESSING), S.SUPPLEMENT)
-    now = timezone.now()
+    now = clock.now()
     d.resume_status = before
     if before in CLOCK_STATUSES:
         d.paused_at = now
@@ -974,19 +937,13 @@ def request_supplement(*, actor: User, dossier: Dossier, reason: str, papers: Se
     return d
 
 
+@storage.discard_on_error
+@transaction.atomic
 def provide_supplement(
     *, actor: User, dossier: Dossier, papers: Sequence[PaperInput], note: str = ""
 ) -> Dossier:
     """Bổ sung hồ sơ (5 → the status it came from): the clock resumes and the appointment moves by the
     working days it was stopped."""
-    with _files_cleanup() as bag:
-        return _provide_supplement(actor=actor, dossier=dossier, papers=papers, note=note, bag=bag)
-
-
-@transaction.atomic
-def _provide_supplement(
-    *, actor: User, dossier: Dossier, papers: Sequence[PaperInput], note: str, bag: _Bag
-) -> Dossier:
     d = _locked(dossier)
     _require_owner_or_officer(actor, d)
     if d.status != S.SUPPLEMENT:
@@ -998,7 +955,7 @@ def _provide_supplement(
         d.procedure, papers, actor=actor, owner=d.owner, require_file=online, check_required=False
     )
     request = d.supplements.filter(provided_at__isnull=True).order_by("-requested_at").first()
-    now = timezone.now()
+    now = clock.now()
     target = d.resume_status or S.RECEIVED
     before = _move(d, (S.SUPPLEMENT,), target)
     paused = 0
@@ -1020,7 +977,7 @@ def _provide_supplement(
         request.provided_by = actor if getattr(actor, "pk", None) else None
         request.paused_working_days = paused
         request.save(update_fields=["provided_at", "provided_by", "paused_working_days"])
-    _save_papers(d, resolved, actor=actor or _system_user(), bag=bag, supplement=request)
+    _save_papers(d, resolved, actor=actor or _system_user(), supplement=request)
     _event(
         d,
         "supplement_provided",
@@ -1053,7 +1010,7 @@ def request_payment(*, actor: User, dossier: Dossier, amount: int | None = None)
     if not isinstance(value, int) or value <= 0:
         raise ValidationError({"amount": _("Số tiền phải là số nguyên dương (đồng).")})
     before = _move(d, (S.RECEIVED, S.PROCESSING), S.PAYMENT)
-    now = timezone.now()
+    now = clock.now()
     d.resume_status = before
     d.save()
     payment = Payment.objects.create(
@@ -1100,7 +1057,7 @@ def record_payment(
     charge = provider.charge(payment=payment, reference=reference, **options)
     if not charge.ok:
         raise ValidationError({"method": charge.message or _("Thanh toán không thành công.")})
-    now = timezone.now()
+    now = clock.now()
     year = timezone.localtime(now).year
     payment.receipt_year = year
     payment.receipt_seq = codes.take_next(d.receiving_agency, f"receipt:{year}")
@@ -1150,7 +1107,7 @@ def withdraw(*, actor: User, dossier: Dossier, reason: str = "") -> Dossier:
     d = _locked(dossier)
     _require_owner_or_officer(actor, d)
     before = _move(d, (S.NEW, S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.PAYMENT), S.WITHDRAWN)
-    now = timezone.now()
+    now = clock.now()
     d.end_reason = reason.strip()
     _finish(d, now)
     _cancel_open_steps(d)
@@ -1171,7 +1128,7 @@ def stop(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     if not reason.strip():
         raise ValidationError({"reason": _("Cần ghi lý do dừng xử lý.")})
     before = _move(d, (S.RECEIVED, S.PROCESSING, S.SUPPLEMENT, S.PAYMENT), S.STOPPED)
-    now = timezone.now()
+    now = clock.now()
     d.end_reason = reason.strip()
     _finish(d, now)
     _cancel_open_steps(d)
@@ -1209,7 +1166,7 @@ def issue_apology(
         raise ValidationError({"new_due_at": _("Ngày hẹn mới phải sau ngày hẹn hiện tại.")})
     if not deadlines.calendar.is_working_day(timezone.localtime(new_due_at).date()):
         raise ValidationError({"new_due_at": _("Ngày hẹn mới phải là ngày làm việc.")})
-    now = timezone.now()
+    now = clock.now()
     step = d.current_step
     agency = (
         step.agency
@@ -1260,22 +1217,14 @@ class _Named(io.BytesIO):
         self.name = name
 
 
+@storage.discard_on_error
+@transaction.atomic
 def attach_result(
     *, actor: User, dossier: Dossier, upload: Any, sign: bool = False, note: str = ""
 ) -> Dossier:
     """Kết quả điện tử: the result file, signed with the digital seal of the agency issuing it (the last
     step's agency) when ``sign`` — refused when that agency has no usable certificate — otherwise kept as
     uploaded (a scan of the paper result)."""
-    with _files_cleanup() as bag:
-        return _attach_result(actor=actor, dossier=dossier, upload=upload, sign=sign, note=note, bag=bag)
-
-
-@transaction.atomic
-def _attach_result(
-    *, actor: User, dossier: Dossier, upload: Any, sign: bool, note: str, bag: _Bag
-) -> Dossier:
-    from egov.documents import storage
-
     d = _locked(dossier)
     last = d.steps.select_related("agency").order_by("-order").first()
     issuer = (last.agency if last else d.receiving_agency).organisation()
@@ -1285,7 +1234,7 @@ def _attach_result(
         raise PermissionDenied(_("Bạn không có quyền cập nhật kết quả của hồ sơ này."))
     if d.status not in (S.PROCESSING, S.DONE):
         raise ValidationError(_("Chỉ cập nhật kết quả khi hồ sơ đang xử lý hoặc đã xử lý xong."))
-    stored = _store(upload, actor=actor, field="result", bag=bag)
+    stored = storage.store(upload, actor=actor, field="result")
     if sign:
         from egov.signing import selectors as signing_selectors
         from egov.signing import services as signing
@@ -1308,7 +1257,7 @@ def _attach_result(
             field_name="KetQua",
         )
         name = stored.original_name.rsplit(".", 1)[0] + "-da-ky.pdf"
-        stored = _store(_Named(signed, name), actor=actor, field="result", bag=bag)
+        stored = storage.store(_Named(signed, name), actor=actor, field="result")
     d.result_file = stored
     d.result_signed = sign
     d.result_note = note.strip()[:1000]
@@ -1349,7 +1298,7 @@ def return_result(
         if d.result_file_id is None:
             raise ValidationError({"method": _("Chưa có kết quả điện tử để trả trực tuyến.")})
     before = _move(d, (S.DONE,), S.RETURNED)
-    now = timezone.now()
+    now = clock.now()
     d.returned_at = now
     d.return_method = method
     d.tracking_number = tracking_number[:64]
@@ -1424,7 +1373,7 @@ def rate(*, actor: User, dossier: Dossier, score: int, comment: str = "") -> Rat
     if Rating.objects.filter(dossier=d).exists():
         raise ValidationError(_("Hồ sơ này đã được đánh giá."))
     rating = Rating.objects.create(
-        dossier=d, score=score, comment=comment.strip(), rated_by=actor, rated_at=timezone.now()
+        dossier=d, score=score, comment=comment.strip(), rated_by=actor, rated_at=clock.now()
     )
     _event(d, "rated", actor, from_status=d.status, note=comment.strip(), score=score)
     record(
@@ -1444,7 +1393,7 @@ def add_feedback(*, actor: User, dossier: Dossier, text: str) -> Feedback:
     _require_owner(actor, d)
     if not text.strip():
         raise ValidationError({"text": _("Cần nhập nội dung phản ánh.")})
-    feedback = Feedback.objects.create(dossier=d, author=actor, text=text.strip(), created_at=timezone.now())
+    feedback = Feedback.objects.create(dossier=d, author=actor, text=text.strip(), created_at=clock.now())
     _event(d, "feedback", actor, from_status=d.status, note=text.strip()[:500])
     record("dossiers.feedback.create", actor=actor, agency=d.receiving_agency, target=feedback)
     return feedback
@@ -1474,17 +1423,15 @@ def submit_group(
         if found is not None:
             return found
     try:
-        with _files_cleanup() as bag:
-            return _submit_group(
-                actor=actor,
-                procedure_group=procedure_group,
-                papers=papers,
-                agencies=agencies or {},
-                applicant=applicant or Applicant(),
-                description=description,
-                key=key,
-                bag=bag,
-            )
+        return _submit_group(
+            actor=actor,
+            procedure_group=procedure_group,
+            papers=papers,
+            agencies=agencies or {},
+            applicant=applicant or Applicant(),
+            description=description,
+            key=key,
+        )
     except IntegrityError:
         found = DossierGroup.objects.filter(created_by=actor, idempotency_key=key).first() if key else None
         if found is None:
@@ -1492,6 +1439,7 @@ def submit_group(
         return found
 
 
+@storage.discard_on_error
 @transaction.atomic
 def _submit_group(
     *,
@@ -1502,7 +1450,6 @@ def _submit_group(
     applicant: Applicant,
     description: str,
     key: str,
-    bag: _Bag,
 ) -> DossierGroup:
     if not procedure_group.is_active:
         raise ValidationError({"procedure_group": _("Nhóm thủ tục liên thông không còn áp dụng.")})
@@ -1536,7 +1483,7 @@ def _submit_group(
         plan.append((procedure, agency, method, resolved))
     if errors:
         raise ValidationError(errors)
-    now = timezone.now()
+    now = clock.now()
     group = DossierGroup.objects.create(
         code=codes.next_group_code(plan[0][1], timezone.localtime(now).date()),
         procedure_group=procedure_group,
@@ -1558,7 +1505,7 @@ def _submit_group(
             now=now,
             group=group,
         )
-        _save_papers(dossier, resolved, actor=actor, bag=bag)
+        _save_papers(dossier, resolved, actor=actor)
         _event(dossier, "submitted", actor, from_status=None, at=now, started_at=now, group=group.code)
         _audit("submit", actor, dossier, after=_summary(dossier) | {"group": group.code})
     record(
@@ -1575,28 +1522,26 @@ def _submit_group(
 
 
 def flag_deadlines(now: dt.datetime | None = None) -> dict[str, int]:
-    """Mark open dossiers at risk (due before the end of the next working day) or overdue, and clear stale
-    flags, with a few set-based UPDATEs on partial indexes (no Python loop over dossiers). The flag is a
-    derived sorting key, not a decision, so the scan is not audited row by row."""
-    now = now or timezone.now()
+    """Store the deadline flag of :func:`egov.dossiers.deadlines.flag` (the one rule, also used live by the
+    officer pages): at risk, overdue, or cleared, with a few set-based UPDATEs on partial indexes (no Python
+    loop over dossiers) through :func:`egov.dossiers.deadlines.flag_condition`. The flag is a derived
+    sorting key, not a decision, so the scan is not audited row by row."""
+    now = now or clock.now()
     limit = deadlines.at_risk_limit(now)
-    clock = Q(status__in=CLOCK_STATUSES)
     with transaction.atomic():
         overdue = (
-            Dossier.objects.filter(clock, due_at__lt=now)
+            Dossier.objects.filter(deadlines.flag_condition(DeadlineFlag.OVERDUE, now, limit))
             .exclude(deadline_flag=DeadlineFlag.OVERDUE)
             .update(deadline_flag=DeadlineFlag.OVERDUE)
         )
         at_risk = (
-            Dossier.objects.filter(clock, due_at__gte=now, due_at__lte=limit)
+            Dossier.objects.filter(deadlines.flag_condition(DeadlineFlag.AT_RISK, now, limit))
             .exclude(deadline_flag=DeadlineFlag.AT_RISK)
             .update(deadline_flag=DeadlineFlag.AT_RISK)
         )
         cleared = (
             Dossier.objects.filter(deadline_flag__gt=0)
-            .filter(
-                Q(due_at__gt=limit) | Q(due_at__isnull=True) | ~Q(status__in=[*CLOCK_STATUSES, S.SUPPLEMENT])
-            )
+            .filter(deadlines.flag_condition(DeadlineFlag.NONE, now, limit))
             .update(deadline_flag=DeadlineFlag.NONE)
         )
     return {"overdue": overdue, "at_risk": at_risk, "cleared": cleared}

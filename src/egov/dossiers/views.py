@@ -21,7 +21,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,14 +32,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from egov.core import clock
 from egov.core.text import fold
 from egov.directory import selectors as directory
 from egov.directory.auth_views import staff_required
 from egov.directory.forms import add_service_errors
-from egov.directory.models import Agency, Position, Role, User
+from egov.directory.models import Agency, Delegation, Position, Role, User
 from egov.documents import files
 from egov.dossiers import deadlines, forms, selectors, services
-from egov.dossiers.models import CLOCK_STATUSES, DeadlineFlag, Dossier, DossierStep, Rating, Status
+from egov.dossiers.models import Dossier, DossierStep, Rating, Status
 from egov.notify import selectors as notify_selectors
 from egov.procedures import selectors as procedure_selectors
 from egov.procedures.models import Procedure, ProcedureAgency
@@ -181,24 +182,15 @@ def abilities(
 
 
 def deadline_flag(dossier: Dossier, now: dt.datetime, soon: dt.datetime) -> str:
-    """``late`` (red) when the appointment has passed, ``due_soon`` (amber) when it falls within the next
-    working day, while the legal clock runs; otherwise the flag of the periodic scan."""
-    if dossier.status in CLOCK_STATUSES and dossier.due_at is not None:
-        if dossier.due_at < now:
-            return "late"
-        if dossier.due_at <= soon:
-            return "due_soon"
-        return ""
-    if dossier.status in CLOCK_STATUSES:
-        return {DeadlineFlag.OVERDUE: "late", DeadlineFlag.AT_RISK: "due_soon"}.get(
-            DeadlineFlag(dossier.deadline_flag), ""
-        )
-    return ""
+    """``late`` (red), ``due_soon`` (amber) or nothing: :func:`egov.dossiers.deadlines.flag` — the rule of the
+    periodic scan that stores ``deadline_flag`` — computed now, so that a dossier that became late since the
+    last scan shows so."""
+    return deadlines.FLAG_CLASSES[deadlines.dossier_flag(dossier, now, soon)]
 
 
 def _flagger() -> Callable[[Dossier], str]:
-    now = timezone.now()
-    soon = deadlines.at_risk_limit(now)
+    now = clock.now()
+    soon = deadlines.at_risk_limit(now)  # one calendar look-up for the whole page
     return lambda d: deadline_flag(d, now, soon)
 
 
@@ -210,16 +202,26 @@ def _dossier_or_404(user: Any, pk: int) -> Dossier:
 
 
 def _step_people(step: DossierStep | None) -> list[User]:
-    """The people who may handle ``step``: holders of its role (or leaders) in its agency and units."""
+    """The people who may handle ``step``, as the services check it: holders of its role (or leaders) in its
+    agency and units, through their own position or an active delegation (ủy quyền). Those who act only
+    through a delegation carry ``via_delegation = True`` (the picker labels them "(ủy quyền)")."""
     if step is None:
         return []
     ids = directory.unit_closure(step.agency)
-    positions = Position.objects.active().filter(agency_id__in=ids, role__in=[step.role, *LEADER_ROLES])
-    return list(
-        User.objects.filter(pk__in=positions.values("user_id"), is_active=True).order_by(
-            "full_name", "username"
-        )
+    roles = [step.role, *LEADER_ROLES]
+    positions = Position.objects.active().filter(agency_id__in=ids, role__in=roles)
+    delegations = Delegation.objects.active().filter(agency_id__in=ids, role__in=roles)
+    holders = set(positions.values_list("user_id", flat=True))
+    people = list(
+        User.objects.filter(
+            Q(pk__in=holders) | Q(pk__in=delegations.values("delegate_id")),
+            is_active=True,
+            kind=User.Kind.STAFF,
+        ).order_by("full_name", "username")
     )
+    for person in people:
+        person.via_delegation = person.pk not in holders  # type: ignore[attr-defined]
+    return people
 
 
 def _pdf_response(
@@ -258,9 +260,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     values = form.values()
     is_officer = roles.admin or any(r == Role.ONE_STOP_OFFICER for _a, r in roles.pairs)
     kind = values.pop("kind", "") or ("reception" if is_officer else "steps")
-    qs = selectors.officer_queue(user, selectors.QueueFilter(kind=kind, **values)).select_related(
-        "current_step__handler"
-    )
+    qs = selectors.officer_queue(
+        user, selectors.QueueFilter(kind=kind, live_flag=True, **values)
+    ).select_related("current_step__handler")
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     flag = _flagger()
     rows = [(d, flag(d)) for d in page.object_list]

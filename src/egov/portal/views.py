@@ -18,28 +18,25 @@ import importlib.util
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.views import LoginView, redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from egov.core import context as request_context
 from egov.directory import services as directory_services
 from egov.directory.forms import add_service_errors
 from egov.documents import files
 from egov.dossiers import deadlines, selectors, services
+from egov.dossiers.api.public import lookup_allowed
 from egov.dossiers.models import Dossier, DossierGroup, Payment, Rating, Status
 from egov.portal import forms
 from egov.procedures import selectors as catalogue
@@ -93,27 +90,6 @@ def _redirect(request: HttpRequest, to: str) -> HttpResponse:
         response["X-Redirect"] = to
         return response
     return redirect(to)
-
-
-def _client_ip(request: HttpRequest) -> str:
-    return request_context.current().ip or request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
-def _rate_limited(request: HttpRequest) -> bool:
-    """At most ``EGOV_PORTAL_LOOKUP_RATE`` lookups per minute per client IP (fixed one-minute windows kept in
-    Django's cache, shared by the web processes when the cache is)."""
-    limit = int(settings.EGOV_PORTAL_LOOKUP_RATE)
-    if limit <= 0:
-        return False
-    window = int(timezone.now().timestamp() // 60)
-    key = f"egov:portal:lookup:{_client_ip(request)}:{window}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count > limit
 
 
 # --- accounts -------------------------------------------------------------------------------------------
@@ -628,10 +604,16 @@ def lookup(request: HttpRequest) -> HttpResponse:
 @require_safe
 def status(request: HttpRequest, code: str) -> HttpResponse:
     """Public status of a dossier (or an inter-linked group) by its code: status, dates, procedure and agency,
-    never the applicant. Rate-limited per IP (``EGOV_PORTAL_LOOKUP_RATE`` per minute)."""
-    if _rate_limited(request):
-        response = render(request, "portal/rate_limited.html", {"section": "lookup"}, status=429)
-        response["Retry-After"] = "60"
+    never the applicant. Rate-limited per client IP by ``EGOV_PUBLIC_STATUS_RATE``, in the same bucket as
+    ``GET /api/v1/public/dossiers/{code}/`` (:func:`egov.dossiers.api.public.lookup_allowed`); over the limit
+    a 429 page with ``Retry-After``. An unknown code is a 404 page after the same queries as a known one."""
+    allowed, wait = lookup_allowed(request)
+    if not allowed:
+        response = render(
+            request, "portal/rate_limited.html", {"section": "lookup", "wait": wait}, status=429
+        )
+        response["Retry-After"] = str(wait)
+        response["Cache-Control"] = "no-store"
         return response
     code = code.strip()[:64]
     found = selectors.public_status(code)
@@ -647,7 +629,6 @@ def status(request: HttpRequest, code: str) -> HttpResponse:
             "code": code,
             "found": found,
             "group": group,
-            "form": forms.LookupForm(initial={"code": code}),
             "section": "lookup",
         },
         status=200 if (found or group) else 404,

@@ -1,6 +1,7 @@
 """Reads of the platform facts for dashboards, the public transparency page, exports and the prefill of
-computed indicators. Only ``DailyFact``/``MonthlyFact`` are summed (full months from the monthly rows, the
-days at either end from the daily rows): no dashboard figure scans a transaction table. The lists of late
+computed indicators. Only ``DailyFact``/``MonthlyFact`` (full months from the monthly rows, the days at either
+end from the daily rows) and the few ``FactDelta`` rows not compacted yet are summed, in one statement
+(``facts.live``): no dashboard figure scans a transaction table. The lists of late
 items to act on read the open dossiers and documents through their indexes, at most ``LATE_LIMIT`` rows.
 
 Chỉ số phục vụ người dân, doanh nghiệp (Quyết định 766/QĐ-TTg, 2022), as far as the platform's data allows
@@ -21,19 +22,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from egov.directory.models import Agency
 from egov.directory.selectors import is_system_admin, member_agency_ids
 from egov.reporting import facts
-from egov.reporting.models import DailyFact, ExpectedReport, Indicator, MonthlyFact
+from egov.reporting.models import ExpectedReport, Indicator
 
 Totals = dict[str, tuple[int, int]]  # metric → (numerator, denominator)
 LATE_LIMIT = 20
@@ -125,50 +127,16 @@ def span_choices(today: dt.date | None = None) -> list[Span]:
 # --- sums of facts --------------------------------------------------------------------------------------
 
 
-def _split(
-    start: dt.date, end: dt.date
-) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
-    """(full months as (first month, last month), day ranges at either end)."""
-    first = start if start.day == 1 else _month_end(start.year, start.month) + dt.timedelta(days=1)
-    last_end = end if end == _month_end(end.year, end.month) else end.replace(day=1) - dt.timedelta(days=1)
-    if first > last_end:
-        return None, [(start, end)]
-    edges = []
-    if start < first:
-        edges.append((start, first - dt.timedelta(days=1)))
-    if last_end < end:
-        edges.append((last_end + dt.timedelta(days=1), end))
-    return (first, last_end.replace(day=1)), edges
-
-
 def fact_rows(
     start: dt.date, end: dt.date, *, root: Agency | None = None, metrics: list[str] | None = None
 ) -> dict[int, Totals]:
-    """Per agency: metric → (numerator, denominator) summed over [start, end] (local days)."""
-    months, edges = _split(start, end)
+    """Per agency: metric → (numerator, denominator) summed over [start, end] (local days), facts and
+    pending deltas alike (``facts.live``)."""
     out: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
-    queries = []
-    if months:
-        queries.append(MonthlyFact.objects.filter(month__range=months))
-    if edges:
-        cond = Q()
-        for a, b in edges:
-            cond |= Q(day__range=(a, b))
-        queries.append(DailyFact.objects.filter(cond))  # type: ignore[arg-type]
-    for qs in queries:
-        if root is not None:
-            qs = qs.filter(agency__path__startswith=root.path)
-        if metrics:
-            qs = qs.filter(metric__in=metrics)
-        for agency_id, metric, n, d in (
-            qs.values("agency_id", "metric")
-            .annotate(n=Sum("numerator"), d=Sum("denominator"))
-            .values_list("agency_id", "metric", "n", "d")
-            .order_by()
-        ):
-            acc = out[agency_id][metric]
-            acc[0] += int(n or 0)
-            acc[1] += int(d or 0)
+    for agency_id, metric, n, d in facts.live(start, end, root=root, metrics=metrics):
+        acc = out[agency_id][metric]
+        acc[0] += n
+        acc[1] += d
     return {a: {m: (v[0], v[1]) for m, v in per.items()} for a, per in out.items()}
 
 
@@ -225,6 +193,22 @@ def computed_values(report: ExpectedReport) -> dict[str, Any]:
             value = round(value)
         out[ind.code] = value if not isinstance(value, float) else Decimal(str(value))
     return out
+
+
+def with_computed(
+    report: ExpectedReport, values: Mapping[str, Any] | None
+) -> tuple[dict[str, Any], set[str]]:
+    """Điền sẵn: ``values`` with every empty ``source=computed`` indicator filled from the platform facts
+    (``computed_values``), and the codes so filled. One path for the staff form (what it shows) and the
+    services that save a draft or send a report (what they store), whether called from the UI or the API;
+    a value the agency typed is never replaced."""
+    merged = dict(values or {})
+    filled: set[str] = set()
+    for code, value in computed_values(report).items():
+        if merged.get(code) in (None, "", {}):
+            merged[code] = value
+            filled.add(code)
+    return merged, filled
 
 
 # --- procedures offered online --------------------------------------------------------------------------
@@ -344,20 +328,18 @@ def _trend(root: Agency, end: dt.date, months: int = 12) -> list[dict[str, Any]]
     while m < 1:
         y, m = y - 1, m + 12
     first = dt.date(y, m, 1)
-    rows = (
-        MonthlyFact.objects.filter(
-            month__range=(first, last),
-            agency__path__startswith=root.path,
-            metric__in=["dossiers.received", "dossiers.on_time", "dossiers.online", "documents.incoming"],
-        )
-        .values("month", "metric")
-        .annotate(n=Sum("numerator"), d=Sum("denominator"))
-        .values_list("month", "metric", "n", "d")
-        .order_by()
+    rows = facts.live(
+        first,
+        _month_end(last.year, last.month),
+        root=root,
+        metrics=["dossiers.received", "dossiers.on_time", "dossiers.online", "documents.incoming"],
+        by="month",
     )
-    per: dict[dt.date, Totals] = defaultdict(dict)
+    acc: dict[dt.date, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
     for month, metric, n, d in rows:
-        per[month][metric] = (int(n or 0), int(d or 0))
+        acc[month][metric][0] += n
+        acc[month][metric][1] += d
+    per: dict[dt.date, Totals] = {m: {k: (v[0], v[1]) for k, v in t.items()} for m, t in acc.items()}
     out = []
     cur = first
     while cur <= last:

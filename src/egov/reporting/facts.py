@@ -5,13 +5,18 @@ a dossier, a rating …) to the facts: a list of ``(agency, day, metric, numerat
 use that definition:
 
 * **incremental** — receivers connected in ``ReportingConfig.ready`` compute a row's contribution before
-  and after each save (``pre_save``/``post_save``; ``post_delete`` removes it; issued outgoing documents
-  come through ``documents.outgoing.outgoing_issuing``) and :func:`bump` the difference with one UPSERT per
-  (agency, day, metric) into ``DailyFact`` and ``MonthlyFact``, inside the transaction that made the change:
-  the facts commit or roll back with it;
+  and after each save (the "before" from the columns kept when the instance was loaded, no query;
+  ``post_delete`` removes it; issued outgoing documents come through ``documents.outgoing.outgoing_issuing``
+  and leave again through ``outgoing_revoking``) and :func:`apply` the difference as **deltas**: one
+  multi-row ``INSERT`` into the append-only ``FactDelta``, inside the transaction that made the change (the
+  deltas commit or roll back with it). Writers never update a fact row, so they never queue on one;
+* **compaction** — :func:`compact` (periodic job ``reporting.compact_facts``) moves the committed deltas into
+  ``DailyFact`` and ``MonthlyFact`` in one statement; every reader goes through :func:`live`, which adds the
+  pending deltas to the facts in one ``UNION ALL`` statement, so figures are live;
 * **set-based** — :func:`recompute` rebuilds a year of facts from the transaction tables with one
   ``INSERT … SELECT … GROUP BY agency, day`` per metric (``egov manage reporting_recompute --year 2026``),
-  idempotent, to repair drift (rows changed by ``QuerySet.update``, raw SQL, restored backups).
+  idempotent, to repair drift (rows changed by ``QuerySet.update``, raw SQL, restored backups), in one
+  REPEATABLE READ snapshot that also removes the deltas its scan already counts.
 
 A test checks that both paths give the same facts.
 
@@ -23,7 +28,7 @@ documents.incoming              count   registered incoming document (not refuse
 documents.incoming_exchange     %       … received through the exchange axis / incoming
 documents.incoming_on_time      %       completed with a due date: completed on/before it / completed
                                         (completion day)
-documents.outgoing              count   issued outgoing document (issue day)
+documents.outgoing              count   issued outgoing document, not revoked (issue day)
 documents.outgoing_exchange     %       issued with ≥1 recipient through the exchange axis / issued
 documents.outgoing_signed       %       issued with a digitally signed file / issued
 dossiers.received               count   dossier received (receiving agency, reception day)
@@ -47,6 +52,7 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
@@ -131,48 +137,34 @@ def resolve_source(source_code: str) -> tuple[Metric, str] | None:
 
 
 def bump(agency_id: int, day: dt.date, metric: str, numerator: int = 1, denominator: int = 0) -> None:
-    """Add to one fact (its day and its month): one UPSERT each, on PostgreSQL and SQLite alike. Must run
-    inside the transaction of the change it counts."""
+    """Add to one fact (its day and, through compaction, its month). Must run inside the transaction of the
+    change it counts."""
     apply([(agency_id, day, metric, numerator, denominator)])
 
 
-def _upsert(table: str, column: str, rows: list[tuple[int, dt.date, str, int, int]]) -> None:
-    """One multi-row UPSERT (keys already unique: PostgreSQL refuses to touch a row twice in a statement)."""
-    if not rows:
-        return
-    ops = connection.ops
-    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
-    params: list[Any] = []
-    for agency_id, day, metric, num, den in rows:
-        params += [agency_id, ops.adapt_datefield_value(day), metric, num, den]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (agency_id, {column}, metric, numerator, denominator) VALUES {values} "  # noqa: S608
-            f"ON CONFLICT (agency_id, {column}, metric) DO UPDATE SET "
-            f"numerator = {table}.numerator + excluded.numerator, "
-            f"denominator = {table}.denominator + excluded.denominator",
-            params,
-        )
-
-
 def apply(rows: Iterable[Row], sign: int = 1) -> None:
-    """Add ``rows`` (times ``sign``) to the daily and monthly facts: rows of the same key are merged first,
-    those that cancel out are skipped; then one UPSERT statement per table."""
-    daily: dict[tuple[int, dt.date, str], list[int]] = {}
+    """Append ``rows`` (times ``sign``) to ``FactDelta``: rows of the same key are merged first, those that
+    cancel out are skipped; then one multi-row ``INSERT`` (no conflict handling, no row of the facts tables
+    touched: concurrent writers of one agency and day never wait for each other)."""
+    merged: dict[tuple[int, dt.date, str], list[int]] = {}
     for agency_id, day, metric, num, den in rows:
-        acc = daily.setdefault((agency_id, day, metric), [0, 0])
+        acc = merged.setdefault((agency_id, day, metric), [0, 0])
         acc[0] += sign * num
         acc[1] += sign * den
-    monthly: dict[tuple[int, dt.date, str], list[int]] = {}
-    for (agency_id, day, metric), (num, den) in daily.items():
-        if num or den:
-            acc = monthly.setdefault((agency_id, day.replace(day=1), metric), [0, 0])
-            acc[0] += num
-            acc[1] += den
-    _upsert("reporting_dailyfact", "day", [(a, d, m, n, q) for (a, d, m), (n, q) in daily.items() if n or q])
-    _upsert(
-        "reporting_monthlyfact", "month", [(a, d, m, n, q) for (a, d, m), (n, q) in monthly.items() if n or q]
-    )
+    kept = [(a, d, m, n, q) for (a, d, m), (n, q) in merged.items() if n or q]
+    if not kept:
+        return
+    ops = connection.ops
+    params: list[Any] = []
+    for agency_id, day, metric, num, den in kept:
+        params += [agency_id, ops.adapt_datefield_value(day), metric, num, den]
+    values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(kept))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO reporting_factdelta (agency_id, day, metric, numerator, denominator) "  # noqa: S608
+            f"VALUES {values}",
+            params,
+        )
 
 
 def diff(old: list[Row], new: list[Row]) -> list[Row]:
@@ -322,44 +314,77 @@ WATCHED: list[Source] = [
     Source("dossiers.Apology", ("issuing_agency_id", "issued_at"), apology_rows),
     Source("dossiers.Rating", ("dossier_id", "score", "rated_at"), rating_rows),
 ]
-_OLD = "_reporting_fact_rows"
+_LOADED = "_reporting_fact_key"  # the watched columns as last loaded from or written to the database
+_OLD = "_reporting_fact_old"  # set by pre_save: the key the facts currently hold for this row (or None)
 
 
 def _key(source: Source, obj: Any) -> tuple[Any, ...]:
     return tuple(getattr(obj, f) for f in source.fields)
 
 
+def _loaded_key(source: Source, instance: Any) -> tuple[Any, ...] | None:
+    """The watched columns from the instance's ``__dict__`` (no query), ``None`` if one is deferred."""
+    values = instance.__dict__
+    try:
+        return tuple(values[f] for f in source.fields)
+    except KeyError:
+        return None
+
+
+def _as_row(source: Source, key: tuple[Any, ...]) -> Any:
+    """A stand-in with the watched attributes, for the contribution functions."""
+    return SimpleNamespace(**dict(zip(source.fields, key, strict=True)))
+
+
 def connect() -> None:
-    """Connect the receivers (called once from ``ReportingConfig.ready``)."""
+    """Connect the receivers (called once from ``ReportingConfig.ready``).
+
+    ``post_init`` keeps the watched columns of every loaded instance (a tuple read from ``__dict__``, no
+    query), ``post_save`` renews it after each write, so ``pre_save`` knows the contribution the facts hold
+    without re-reading the row; it reads it (one primary-key query) only for an instance whose watched
+    columns were deferred at load. ``post_save`` appends the difference as deltas, and nothing when none of
+    the watched columns changed (most saves)."""
     from django.apps import apps
-    from django.db.models.signals import post_delete, post_save, pre_save
+    from django.db.models.signals import post_delete, post_init, post_save, pre_save
 
     from egov.documents.models import OutgoingDocument
-    from egov.documents.outgoing import outgoing_issuing
+    from egov.documents.outgoing import outgoing_issuing, outgoing_revoking
 
     for source in WATCHED:
         model = apps.get_model(source.model)
 
+        def loaded(sender: Any, instance: Any, _s: Source = source, **kw: Any) -> None:
+            # Also runs for new instances (``Model(...)``): pre_save ignores the key while ``adding``.
+            instance.__dict__[_LOADED] = _loaded_key(_s, instance)
+
         def before(sender: Any, instance: Any, raw: bool = False, _s: Source = source, **kw: Any) -> None:
             if raw or instance.pk is None or instance._state.adding:
-                setattr(instance, _OLD, ([], None))
+                instance.__dict__[_OLD] = None
                 return
-            only = [f.removesuffix("_id") for f in _s.fields]
-            old = type(instance)._base_manager.filter(pk=instance.pk).only(*only).first()
-            setattr(instance, _OLD, (_s.rows(old) if old is not None else [], _key(_s, old) if old else None))
+            key = instance.__dict__.get(_LOADED)
+            if key is None:  # deferred columns at load: read them (rare)
+                only = [f.removesuffix("_id") for f in _s.fields]
+                old = type(instance)._base_manager.filter(pk=instance.pk).only(*only).first()
+                key = _key(_s, old) if old is not None else None
+            instance.__dict__[_OLD] = key
 
         def after(sender: Any, instance: Any, raw: bool = False, _s: Source = source, **kw: Any) -> None:
             if raw:
                 return
-            old_rows, old_key = getattr(instance, _OLD, ([], None))
-            if old_key is not None and old_key == _key(_s, instance):
+            old_key = instance.__dict__.pop(_OLD, None)
+            new_key = _key(_s, instance)
+            instance.__dict__[_LOADED] = new_key
+            if old_key == new_key:
                 return  # nothing the facts depend on changed (cheap path for most saves)
+            old_rows = _s.rows(_as_row(_s, old_key)) if old_key is not None else []
             apply(diff(old_rows, _s.rows(instance)))
 
         def removed(sender: Any, instance: Any, _s: Source = source, **kw: Any) -> None:
             apply(_s.rows(instance), sign=-1)
 
+        # The uids are used by bench/documents_register.py (--without-reporting-facts): keep them stable.
         uid = f"reporting-facts-{source.model}"
+        post_init.connect(loaded, sender=model, weak=False, dispatch_uid=uid + "-init")
         pre_save.connect(before, sender=model, weak=False, dispatch_uid=uid + "-pre")
         post_save.connect(after, sender=model, weak=False, dispatch_uid=uid + "-post")
         post_delete.connect(removed, sender=model, weak=False, dispatch_uid=uid + "-del")
@@ -367,7 +392,162 @@ def connect() -> None:
     def issuing(sender: Any, document: OutgoingDocument, **kw: Any) -> None:
         apply(outgoing_rows(document))
 
+    def revoking(sender: Any, document: OutgoingDocument, **kw: Any) -> None:
+        # Thu hồi: a revoked document no longer counts as issued (on its issue day).
+        apply(outgoing_rows(document), sign=-1)
+
     outgoing_issuing.connect(issuing, sender=OutgoingDocument, weak=False, dispatch_uid="reporting-facts-out")
+    outgoing_revoking.connect(
+        revoking, sender=OutgoingDocument, weak=False, dispatch_uid="reporting-facts-out-revoke"
+    )
+
+
+# --- compaction -----------------------------------------------------------------------------------------
+
+#: Transaction-level advisory lock serialising compactions and recomputations (PostgreSQL).
+COMPACT_LOCK_KEY = 0x7265706F  # "repo"
+
+_PG_COMPACT = """
+WITH moved AS (
+    DELETE FROM reporting_factdelta RETURNING agency_id, day, metric, numerator, denominator
+), daily AS (
+    INSERT INTO reporting_dailyfact AS f (agency_id, day, metric, numerator, denominator)
+    SELECT agency_id, day, metric, SUM(numerator), SUM(denominator) FROM moved
+    GROUP BY agency_id, day, metric
+    ON CONFLICT (agency_id, day, metric) DO UPDATE SET
+        numerator = f.numerator + EXCLUDED.numerator, denominator = f.denominator + EXCLUDED.denominator
+    RETURNING 1
+), monthly AS (
+    INSERT INTO reporting_monthlyfact AS f (agency_id, month, metric, numerator, denominator)
+    SELECT agency_id, date_trunc('month', day)::date, metric, SUM(numerator), SUM(denominator) FROM moved
+    GROUP BY agency_id, date_trunc('month', day)::date, metric
+    ON CONFLICT (agency_id, month, metric) DO UPDATE SET
+        numerator = f.numerator + EXCLUDED.numerator, denominator = f.denominator + EXCLUDED.denominator
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM daily), (SELECT count(*) FROM monthly)
+"""
+
+_SQLITE_UPSERT = """
+INSERT INTO {table} AS f (agency_id, {column}, metric, numerator, denominator)
+SELECT agency_id, {key}, metric, SUM(numerator), SUM(denominator) FROM reporting_factdelta
+WHERE id <= %s GROUP BY agency_id, {key}, metric
+ON CONFLICT (agency_id, {column}, metric) DO UPDATE SET
+    numerator = f.numerator + excluded.numerator, denominator = f.denominator + excluded.denominator
+"""
+
+
+def compact() -> int | None:
+    """Move the committed deltas into ``DailyFact`` and ``MonthlyFact``; returns how many were moved, or
+    ``None`` when another compaction (or a recomputation) holds the lock.
+
+    PostgreSQL: one statement — ``DELETE … RETURNING`` the deltas and two ``INSERT … SELECT … GROUP BY …
+    ON CONFLICT DO UPDATE`` (add) as data-modifying CTEs over the same moved rows. The statement sees only
+    committed deltas; those committed meanwhile stay for the next run, so nothing is counted twice or lost,
+    and writers are never blocked (they only insert). SQLite: the same in one transaction up to the highest
+    id present (``BEGIN IMMEDIATE`` serialises it with the writers)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [COMPACT_LOCK_KEY])
+            if not cursor.fetchone()[0]:
+                return None
+            cursor.execute(_PG_COMPACT)
+            moved, daily, monthly = cursor.fetchone()
+        else:
+            cursor.execute("SELECT MAX(id), COUNT(*) FROM reporting_factdelta")
+            top, moved = cursor.fetchone()
+            if top is None:
+                return 0
+            for table, column, key in (
+                ("reporting_dailyfact", "day", "day"),
+                ("reporting_monthlyfact", "month", "strftime('%%Y-%%m-01', day)"),
+            ):
+                cursor.execute(_SQLITE_UPSERT.format(table=table, column=column, key=key), [top])
+            cursor.execute("DELETE FROM reporting_factdelta WHERE id <= %s", [top])
+            daily = monthly = None
+    if moved:
+        logger.info("reporting facts: %s deltas compacted (%s daily, %s monthly rows)", moved, daily, monthly)
+    return int(moved)
+
+
+# --- live reads -----------------------------------------------------------------------------------------
+
+
+def _month_end(day: dt.date) -> dt.date:
+    return dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1) - dt.timedelta(days=1)
+
+
+def split(
+    start: dt.date, end: dt.date
+) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
+    """[start, end] as (full months as (first month, last month), day ranges at either end)."""
+    first = start if start.day == 1 else _month_end(start) + dt.timedelta(days=1)
+    last_end = end if end == _month_end(end) else end.replace(day=1) - dt.timedelta(days=1)
+    if first > last_end:
+        return None, [(start, end)]
+    edges = []
+    if start < first:
+        edges.append((start, first - dt.timedelta(days=1)))
+    if last_end < end:
+        edges.append((last_end + dt.timedelta(days=1), end))
+    return (first, last_end.replace(day=1)), edges
+
+
+def live(
+    start: dt.date,
+    end: dt.date,
+    *,
+    root: Any = None,
+    metrics: Iterable[str] | None = None,
+    by: str = "agency",
+) -> list[tuple[Any, str, int, int]]:
+    """The facts over [start, end] (local days) plus the deltas not compacted yet, summed per (agency or
+    month, metric): ``[(agency id | first day of the month, metric, numerator, denominator)]``; several
+    rows may share a key (add them up). Every reader of the facts goes through here.
+
+    Whole months come from ``MonthlyFact``, the days at either end from ``DailyFact``, the pending changes
+    from ``FactDelta`` (small: about one compaction interval of changes), all in ONE ``UNION ALL``
+    statement, so it reads one snapshot: a compaction committing meanwhile can neither hide a delta nor
+    count it twice. ``root``: only its subtree (agency path prefix)."""
+    from django.db.models import DateField, F
+    from django.db.models.functions import Cast, TruncMonth
+
+    from egov.reporting.models import DailyFact, FactDelta, MonthlyFact
+
+    if by not in ("agency", "month"):
+        raise ValueError(f"by must be 'agency' or 'month', not {by!r}")
+    months, edges = split(start, end)
+    per_agency = by == "agency"
+    # Cast: PostgreSQL's date_trunc gives a timestamp, and a UNION of date and timestamp is a timestamp.
+    month_of_day = Cast(TruncMonth("day"), DateField())
+    parts: list[tuple[QuerySet[Any], Any]] = []
+    if months:
+        parts.append(
+            (MonthlyFact.objects.filter(month__range=months), F("agency_id") if per_agency else F("month"))
+        )
+    if edges:
+        cond = Q()
+        for a, b in edges:
+            cond |= Q(day__range=(a, b))
+        parts.append((DailyFact.objects.filter(cond), F("agency_id") if per_agency else month_of_day))
+    pending = FactDelta.objects.filter(day__range=(start, end))
+    parts.append((pending, F("agency_id") if per_agency else month_of_day))
+    wanted = sorted(set(metrics)) if metrics else None
+    queries = []
+    for qs, key in parts:
+        if root is not None:
+            qs = qs.filter(agency__path__startswith=root.path)
+        if wanted:
+            qs = qs.filter(metric__in=wanted)
+        queries.append(
+            qs.annotate(f_key=key)
+            .values("f_key", "metric")
+            .annotate(f_n=Sum("numerator"), f_d=Sum("denominator"))
+            .values_list("f_key", "metric", "f_n", "f_d")
+            .order_by()
+        )
+    combined = queries[0].union(*queries[1:], all=True) if len(queries) > 1 else queries[0]
+    return [(k, m, int(n or 0), int(d or 0)) for k, m, n, d in combined]
 
 
 # --- set-based path -------------------------------------------------------------------------------------
@@ -414,13 +594,17 @@ def _queries(year: int) -> list[tuple[str, QuerySet[Any]]]:
     S = IncomingDocument.Status
     incoming = IncomingDocument.objects.exclude(status__in=[S.RECEIVED, S.REFUSED])
     completed = IncomingDocument.objects.filter(status=S.COMPLETED, due_date__isnull=False)
-    outgoing = OutgoingDocument.objects.filter(issued_at__isnull=False).annotate(
-        f_x=Exists(
-            OutgoingRecipient.objects.filter(
-                document=OuterRef("pk"), channel=OutgoingRecipient.Channel.EXCHANGE
-            )
-        ),
-        f_s=Exists(Attachment.objects.filter(outgoing=OuterRef("pk"), role=Attachment.Role.SIGNED)),
+    outgoing = (
+        OutgoingDocument.objects.filter(issued_at__isnull=False)
+        .exclude(status=OutgoingDocument.Status.REVOKED)
+        .annotate(
+            f_x=Exists(
+                OutgoingRecipient.objects.filter(
+                    document=OuterRef("pk"), channel=OutgoingRecipient.Channel.EXCHANGE
+                )
+            ),
+            f_s=Exists(Attachment.objects.filter(outgoing=OuterRef("pk"), role=Attachment.Role.SIGNED)),
+        )
     )
     received = Dossier.objects.filter(received_at__isnull=False)
     online = Q(channel=Channel.ONLINE)
@@ -531,49 +715,93 @@ def _zero() -> Any:
     return Value(0, output_field=IntegerField())
 
 
-def recompute(year: int, *, metrics: Iterable[str] | None = None) -> dict[str, int]:
+def recompute(
+    year: int,
+    *,
+    metrics: Iterable[str] | None = None,
+    audit: Callable[[dict[str, int]], None] | None = None,
+) -> dict[str, int]:
     """Rebuild the facts of ``year`` (local days) from the transaction tables: delete them and insert one
     row per (agency, day, metric) with one ``INSERT … SELECT … GROUP BY`` per metric, then the monthly
-    rows from the daily ones; one transaction, idempotent. Returns the number of daily rows per metric."""
-    from egov.reporting.models import DailyFact, MonthlyFact
+    rows from the daily ones; idempotent. Returns the number of daily rows per metric.
 
+    Consistency with the deltas: a delta commits with the change it counts, so in one snapshot a delta is
+    visible exactly when its change is. The rebuild therefore runs in one REPEATABLE READ transaction on
+    PostgreSQL (one snapshot for every statement) and deletes the year's deltas visible in that snapshot,
+    whose changes its scan counts; deltas committed after the snapshot are not seen by the scan and stay,
+    to be compacted later. Compactions are kept out (a session advisory lock taken before the transaction,
+    since a lock taken inside it would be waited for after the snapshot is fixed). SQLite serialises the
+    transaction with every writer.
+
+    ``audit(counts)`` records the change: inside the rebuild's transaction where that is safe (SQLite, or a
+    caller's transaction), else in a short transaction right after the commit — the audit chain cannot be
+    appended from a REPEATABLE READ snapshot older than its last entry."""
     wanted = set(metrics) if metrics else set(METRICS)
     unknown = wanted - set(METRICS)
     if unknown:
         raise ValueError(f"unknown metrics: {', '.join(sorted(unknown))}")
+    own = connection.vendor == "postgresql" and not connection.in_atomic_block
+    if not own:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":  # the caller's transaction and its isolation
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [COMPACT_LOCK_KEY])
+            compact()
+            counts = _rebuild(year, wanted)
+            if audit is not None:
+                audit(counts)
+        return counts
+    compact()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [COMPACT_LOCK_KEY])
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            counts = _rebuild(year, wanted)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [COMPACT_LOCK_KEY])
+    if audit is not None:
+        with transaction.atomic():
+            audit(counts)
+    return counts
+
+
+def _rebuild(year: int, wanted: set[str]) -> dict[str, int]:
+    from egov.reporting.models import DailyFact, FactDelta, MonthlyFact
+
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
     counts: dict[str, int] = {}
-    with transaction.atomic():
-        DailyFact.objects.filter(day__range=(first, last), metric__in=wanted).delete()
-        MonthlyFact.objects.filter(month__range=(first, last), metric__in=wanted).delete()
-        with connection.cursor() as cursor:
-            for metric, qs in _queries(year):
-                if metric not in wanted:
-                    continue
-                sql, params = qs.query.sql_with_params()
-                cursor.execute(  # the inner SQL is Django's own, with its parameters passed separately
-                    "INSERT INTO reporting_dailyfact (agency_id, day, metric, numerator, denominator) "  # noqa: S608
-                    f"SELECT g.a, g.d, %s, g.n, g.q FROM ({_rename(sql)}) g WHERE g.a IS NOT NULL",
-                    [metric, *params],
-                )
-                counts[metric] = cursor.rowcount
-            month = (
-                "date_trunc('month', day)::date"
-                if connection.vendor == "postgresql"
-                else "strftime('%%Y-%%m-01', day)"
+    FactDelta.objects.filter(day__range=(first, last), metric__in=wanted).delete()
+    DailyFact.objects.filter(day__range=(first, last), metric__in=wanted).delete()
+    MonthlyFact.objects.filter(month__range=(first, last), metric__in=wanted).delete()
+    with connection.cursor() as cursor:
+        for metric, qs in _queries(year):
+            if metric not in wanted:
+                continue
+            sql, params = qs.query.sql_with_params()
+            cursor.execute(  # the inner SQL is Django's own, with its parameters passed separately
+                "INSERT INTO reporting_dailyfact (agency_id, day, metric, numerator, denominator) "  # noqa: S608
+                f"SELECT g.a, g.d, %s, g.n, g.q FROM ({_rename(sql)}) g WHERE g.a IS NOT NULL",
+                [metric, *params],
             )
-            placeholders = ", ".join(["%s"] * len(wanted))
-            cursor.execute(
-                "INSERT INTO reporting_monthlyfact (agency_id, month, metric, numerator, denominator) "  # noqa: S608
-                f"SELECT agency_id, {month}, metric, SUM(numerator), SUM(denominator) "
-                f"FROM reporting_dailyfact WHERE day BETWEEN %s AND %s AND metric IN ({placeholders}) "
-                f"GROUP BY agency_id, {month}, metric",
-                [
-                    connection.ops.adapt_datefield_value(first),
-                    connection.ops.adapt_datefield_value(last),
-                    *sorted(wanted),
-                ],
-            )
+            counts[metric] = cursor.rowcount
+        month = "strftime('%%Y-%%m-01', day)"
+        if connection.vendor == "postgresql":
+            month = "date_trunc('month', day)::date"
+        placeholders = ", ".join(["%s"] * len(wanted))
+        cursor.execute(
+            "INSERT INTO reporting_monthlyfact (agency_id, month, metric, numerator, denominator) "  # noqa: S608
+            f"SELECT agency_id, {month}, metric, SUM(numerator), SUM(denominator) "
+            f"FROM reporting_dailyfact WHERE day BETWEEN %s AND %s AND metric IN ({placeholders}) "
+            f"GROUP BY agency_id, {month}, metric",
+            [
+                connection.ops.adapt_datefield_value(first),
+                connection.ops.adapt_datefield_value(last),
+                *sorted(wanted),
+            ],
+        )
     return counts
 
 

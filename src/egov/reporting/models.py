@@ -378,3 +378,29 @@ class MonthlyFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.month:%Y-%m} {self.metric} {self.numerator}/{self.denominator}"
+
+
+class FactDelta(models.Model):
+    """Số liệu chờ cộng dồn: one change to a platform fact, appended by the writer's transaction
+    (``facts.apply``) and moved into ``DailyFact``/``MonthlyFact`` by the periodic compaction
+    (``facts.compact``).
+
+    Append-only and without a unique key, so concurrent writers never wait for each other here; the agency
+    key has no database constraint, so the insert takes no lock on the agency row either. Readers add the
+    deltas not yet compacted to the facts (``facts.live``)."""
+
+    id = models.BigAutoField(primary_key=True)
+    agency = models.ForeignKey(
+        Agency, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    metric = models.CharField(max_length=48)
+    numerator = models.BigIntegerField(default=0)
+    denominator = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("số liệu chờ cộng dồn")
+        verbose_name_plural = _("số liệu chờ cộng dồn")
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day} {self.metric} {self.numerator:+}/{self.denominator:+}"

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from egov.audit.services import record, snapshot
 from egov.core import calendar
 from egov.directory.models import Agency, Position, Role
+from egov.reporting import dashboards, selectors, signatures, validation
 from egov.reporting import periods as period_rules
-from egov.reporting import selectors, signatures, validation
 from egov.reporting.models import (
     ExpectedReport,
     Frequency,
@@ -488,6 +488,7 @@ def save_draft(
     _check_open(report, timezone.localdate())
     latest = _latest(report)
     submission = _draft_version(actor, report, latest)
+    values, _filled = dashboards.with_computed(report, values)
     checked = validation.check(report.regime.indicators.all(), values, complete=False)
     before = {"status": report.status, "version": latest.version if latest else None}
     submission.values = checked.values
@@ -555,6 +556,7 @@ def submit(
         if submission.pk is None:
             raise ValidationError({"values": _("Chưa có số liệu để gửi.")})
         values = submission.values
+    values, _filled = dashboards.with_computed(report, values)
     checked = validation.check(
         report.regime.indicators.all(), values, complete=True, previous=selectors.previous_values(report)
     )
@@ -767,8 +769,10 @@ def send_reminders(*, today: dt.date | None = None) -> list[Reminder]:
 
 
 def recompute_facts(*, actor: Any, year: int, metrics: list[str] | None = None) -> dict[str, int]:
-    """Rebuild a year of platform facts from the transaction tables (repair of drift); one transaction,
-    audited (``reporting.facts.recompute``). Run it at a quiet hour: changes made meanwhile wait for it."""
+    """Rebuild a year of platform facts from the transaction tables (repair of drift), audited
+    (``reporting.facts.recompute``). On PostgreSQL the rebuild is one REPEATABLE READ transaction and the
+    audit row follows in its own short transaction once it committed (``facts.recompute`` explains why);
+    writers are not blocked meanwhile: their deltas committed after the rebuild's snapshot are kept."""
     from egov.reporting import facts
 
     _require(selectors.can_manage_regimes(actor), _("Chỉ quản trị hệ thống được tính lại số liệu tổng hợp."))
@@ -777,8 +781,8 @@ def recompute_facts(*, actor: Any, year: int, metrics: list[str] | None = None) 
     unknown = sorted(set(metrics or []) - set(facts.METRICS))
     if unknown:
         raise ValidationError({"metrics": _("Chỉ tiêu không có: %(m)s.") % {"m": ", ".join(unknown)}})
-    with transaction.atomic():
-        counts = facts.recompute(year, metrics=metrics)
+
+    def audit(counts: dict[str, int]) -> None:
         record(
             "reporting.facts.recompute",
             actor=actor,
@@ -786,4 +790,5 @@ def recompute_facts(*, actor: Any, year: int, metrics: list[str] | None = None) 
             object_id=year,
             after={"year": year, "rows": counts},
         )
-    return counts
+
+    return facts.recompute(year, metrics=metrics, audit=audit)

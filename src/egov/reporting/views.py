@@ -92,14 +92,12 @@ def _display(value: Any) -> str:
 
 
 def _form_rows(
-    inds: list[Indicator], values: dict[str, Any], computed: dict[str, Any], errors: dict[str, list[str]]
+    inds: list[Indicator], values: dict[str, Any], computed: set[str], errors: dict[str, list[str]]
 ) -> list[dict[str, Any]]:
     rows = []
     for ind in inds:
         value = values.get(ind.code)
-        prefilled = False
-        if value in (None, "", {}) and ind.code in computed:
-            value, prefilled = computed[ind.code], True
+        prefilled = ind.code in computed
         cells = []
         if ind.kind == Indicator.Kind.TABLE:
             table = value if isinstance(value, dict) else {}
@@ -178,14 +176,16 @@ def report_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     current = report.current
     editable = report.status in selectors.OUTSTANDING and not report.period.is_closed
     values = posted if posted is not None else (current.values if current else {})
-    computed = dashboards.computed_values(report) if editable else {}
+    filled: set[str] = set()
+    if editable:  # the same prefill as the services apply when saving (dashboards.with_computed)
+        values, filled = dashboards.with_computed(report, values or {})
     return render(
         request,
         "reporting/report.html",
         {
             "section": SECTION,
             "report": report,
-            "rows": _form_rows(inds, values or {}, computed, errors),
+            "rows": _form_rows(inds, values or {}, filled, errors),
             "general_errors": general,
             "editable": editable and selectors.can_draft(user, report.agency),
             "can_submit": editable and selectors.can_submit(user, report.agency),

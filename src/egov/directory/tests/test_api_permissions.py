@@ -54,11 +54,11 @@ from egov.documents.models import (
 )
 from egov.documents.tests.conftest import NamedBytes, pdf_bytes
 from egov.dossiers import services as dossier_services
-from egov.dossiers.models import CitizenDocument, Dossier, DossierEvent, DossierPaper, Payment
+from egov.dossiers.models import CitizenDocument, Dossier, DossierEvent, DossierGroup, DossierPaper, Payment
 from egov.dossiers.tests.conftest import make_procedure
 from egov.exchange.models import OutboundPacket
 from egov.procedures import services as procedure_services
-from egov.procedures.models import Channel, Procedure, ProcedureAgency
+from egov.procedures.models import Channel, Procedure, ProcedureAgency, ProcedureGroup, ProcedureGroupItem
 from egov.reporting.tests import sweep as reporting_sweep
 
 API_PREFIX = "api/v1/"
@@ -180,6 +180,7 @@ class Dossiers:
     owner: User
     officer: User
     document: CitizenDocument
+    group: DossierGroup  # an inter-linked submission of the same citizen, one part received by B
 
     def personal_data(self) -> list[str]:
         d = self.dossier
@@ -209,7 +210,23 @@ def b_dossiers(tree: Tree) -> Dossiers:
     document = CitizenDocument.objects.create(
         owner=owner, name=paper.name, file=paper.file, source_dossier=dossier
     )
-    return Dossiers(dossier=dossier, paper=paper, owner=owner, officer=officer, document=document)
+    linked = make_procedure("1.000998", receiving=tree.department)
+    procedure_group = ProcedureGroup.objects.create(code="LT-B", name="Nhóm liên thông của B")
+    ProcedureGroupItem.objects.create(group=procedure_group, procedure=linked, order=1)
+    group = dossier_services.submit_group(
+        actor=owner,
+        procedure_group=procedure_group,
+        papers={
+            linked.pk: [
+                dossier_services.PaperInput(required_paper=p, upload=NamedBytes(pdf_bytes(p.code), "g.pdf"))
+                for p in linked.papers.all()
+            ]
+        },
+        idempotency_key="b-group",
+    )
+    return Dossiers(
+        dossier=dossier, paper=paper, owner=owner, officer=officer, document=document, group=group
+    )
 
 
 def b_procedure(tree: Tree) -> Procedure:
@@ -282,6 +299,7 @@ MY_DOSSIER_ROUTES = (
     "detail",
     "paper-file",
     "result-file",
+    "form",
     "supplement",
     "withdraw",
     "pay",
@@ -292,6 +310,14 @@ MY_DOSSIER_ROUTES = (
 
 def b_dossier(w: World) -> dict[str, Any]:
     return {"pk": w.dossiers.dossier.pk}
+
+
+def b_dossier_form(w: World) -> dict[str, Any]:
+    return {"pk": w.dossiers.dossier.pk, "form": "01"}
+
+
+def b_group(w: World) -> dict[str, Any]:
+    return {"code": w.dossiers.group.code}
 
 
 def b_dossier_paper(w: World) -> dict[str, Any]:
@@ -368,6 +394,20 @@ def _dossier_routes() -> dict[str, RouteSpec]:
         "dossiers-api:dossier-notifications": RouteSpec(deny_read, kwargs=b_dossier),
         "dossiers-api:dossier-result-file": RouteSpec(deny_read, kwargs=b_dossier),
         "dossiers-api:dossier-paper-file": RouteSpec(deny_read, kwargs=b_dossier_paper),
+        "dossiers-api:dossier-form": RouteSpec(deny_read, kwargs=b_dossier_form),
+        "dossiers-api:dossier-book": RouteSpec(deny_read),  # also refused with B's agency: see dossiers tests
+        "dossiers-api:dossier-group-list": RouteSpec(
+            {
+                "get": ListWithout(forbidden=lambda w: {w.dossiers.group.pk}),
+                "head": ListWithout(forbidden=lambda w: {w.dossiers.group.pk}),
+            }
+        ),
+        "dossiers-api:dossier-group-detail": RouteSpec(deny_read, kwargs=b_group),
+        "dossiers-api:my-dossier-form": RouteSpec(deny_read, kwargs=b_dossier_form),
+        "dossiers-api:my-dossier-group-list": RouteSpec(
+            {"get": Deny(), "head": Deny(), "post": Deny(body=lambda w: {})}
+        ),
+        "dossiers-api:my-dossier-group-detail": RouteSpec(deny_read, kwargs=b_group),
         "dossiers-api:my-dossier-list": RouteSpec(
             {"get": Deny(), "head": Deny(), "post": Deny(body=lambda w: {})}
         ),
@@ -709,6 +749,8 @@ CITIZEN: dict[str, int | ListWithout] = {
     "dossiers-api:my-document-list": ListWithout(forbidden=lambda w: {w.dossiers.document.pk}),
     **{f"dossiers-api:my-dossier-{name}": 404 for name in MY_DOSSIER_ROUTES},
     "dossiers-api:my-document-file": 404,
+    "dossiers-api:my-dossier-group-list": ListWithout(forbidden=lambda w: {w.dossiers.group.pk}),
+    "dossiers-api:my-dossier-group-detail": 404,
 }
 
 # Routes open to anonymous callers (and to everyone): checked to answer 200 without B's personal data.
@@ -835,7 +877,10 @@ def database_state() -> tuple[Any, ...]:
         list(Procedure.objects.order_by("pk").values_list("pk", "code", "name", "is_active", "updated_at")),
         list(OutboundPacket.objects.order_by("pk").values_list("pk", "state", "attempts", "next_attempt_at")),
         list(Dossier.objects.order_by("pk").values_list("pk", "status", "due_at", "updated_at")),
-        [model.objects.count() for model in (DossierEvent, DossierPaper, Payment, CitizenDocument)],
+        [
+            model.objects.count()
+            for model in (DossierEvent, DossierPaper, Payment, CitizenDocument, DossierGroup)
+        ],
     )
 
 

@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from egov.core.api import enum_field
 from egov.directory.api.serializers import AgencyRefSerializer, UserRefSerializer
 from egov.directory.models import Agency, User
 from egov.documents import selectors
@@ -52,15 +53,6 @@ class VisibleRegisterField(serializers.PrimaryKeyRelatedField[Register]):
 
     def get_queryset(self) -> Any:
         return selectors.registers_visible_to(self.context.get("user")).filter(direction=self.direction)
-
-
-def enum_field(component: str, choices: Any, **kwargs: Any) -> serializers.ChoiceField:
-    """A choice field described by its own named enum component in the OpenAPI schema. Several models share
-    field names with different choices (``status``, ``kind``, ``role``, ``source``); without a name of their
-    own drf-spectacular would have to guess one and warn."""
-    field_class = type(f"{component}Field", (serializers.ChoiceField,), {})
-    described = extend_schema_field(serializers.ChoiceField(choices=choices), component_name=component)
-    return described(field_class)(choices=choices, **kwargs)
 
 
 # --- Reference data -------------------------------------------------------------------------------------

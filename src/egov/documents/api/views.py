@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import BaseParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer
@@ -27,33 +26,25 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
+from egov.core.api import object_actions
 from egov.directory.api.filters import parse
 from egov.directory.api.views import BAD_REQUEST, FORBIDDEN, NOT_FOUND, caller
 from egov.directory.models import Agency, User
 from egov.documents import files, outgoing, search, selectors, services
+from egov.documents.api.actions import INCOMING_ACTIONS, OUTGOING_ACTIONS
 from egov.documents.api.serializers import (
-    AcceptSerializer,
-    ApproveSerializer,
-    AssignSerializer,
-    CompleteSerializer,
     DocumentTypeSerializer,
     DuplicateConflictSerializer,
-    ForwardSerializer,
     IncomingCreateSerializer,
     IncomingDetailSerializer,
     IncomingFilterSerializer,
     IncomingSerializer,
-    IssueSerializer,
-    OpinionSerializer,
     OutgoingCreateSerializer,
     OutgoingDetailSerializer,
     OutgoingFilterSerializer,
     OutgoingSerializer,
-    PresentSerializer,
-    RefuseSerializer,
     RegisterFilterSerializer,
     RegisterSerializer,
-    ReviewSerializer,
 )
 from egov.documents.models import Attachment, DocumentType, IncomingDocument, OutgoingDocument, Register
 
@@ -195,6 +186,9 @@ INCOMING_ACTION = {
         },
     ),
 )
+@object_actions(
+    INCOMING_ACTIONS, responses=INCOMING_ACTION, target="document", load="_document", respond="_detail"
+)
 class IncomingViewSet(DocumentsViewSet):
     queryset = IncomingDocument.objects.none()
     serializer_class = IncomingSerializer
@@ -280,109 +274,6 @@ class IncomingViewSet(DocumentsViewSet):
         doc = services.register_incoming(actor=user, agency=agency, **data)
         return self._detail(doc, status.HTTP_201_CREATED)
 
-    @extend_schema(
-        summary="Present to the leader",
-        description="Trình lãnh đạo (clerks; from `registered`).",
-        request=PresentSerializer,
-        responses=INCOMING_ACTION,
-    )
-    @action(detail=True, methods=["post"])
-    def present(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        body = _body(PresentSerializer, request)
-        return self._detail(services.present(actor=caller(request), document=doc, **body))
-
-    @extend_schema(
-        summary="Direct and assign the handling",
-        description="Ý kiến chỉ đạo và phân công (leaders of the agency): one lead handler, co-handlers and "
-        "readers, each a person or an internal unit of the agency, and a deadline in working days. A new "
-        "direction replaces the open assignments.",
-        request=AssignSerializer,
-        responses=INCOMING_ACTION,
-    )
-    @action(detail=True, methods=["post"], parser_classes=[JSONParser])
-    def assign(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        body = _body(AssignSerializer, request)
-
-        def spec(kind: str, target: dict[str, Any]) -> services.AssignmentSpec:
-            return services.AssignmentSpec(kind, user=target.get("user"), unit=target.get("unit"))
-
-        doc = services.assign(
-            actor=caller(request),
-            document=doc,
-            direction=body["direction"],
-            lead=spec("lead", body["lead"]),
-            cooperate=[spec("cooperate", t) for t in body.get("cooperate", [])],
-            inform=[spec("inform", t) for t in body.get("inform", [])],
-            deadline_working_days=body.get("deadline_working_days"),
-        )
-        return self._detail(doc)
-
-    @extend_schema(
-        summary="Add a handling opinion",
-        description="Ý kiến xử lý by the lead handler or a co-handler; the first one moves the document to "
-        "`in_progress`.",
-        request=OpinionSerializer,
-        responses=INCOMING_ACTION,
-    )
-    @action(detail=True, methods=["post"])
-    def opinion(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        body = _body(OpinionSerializer, request)
-        return self._detail(services.add_opinion(actor=caller(request), document=doc, text=body["text"]))
-
-    @extend_schema(
-        summary="Forward the handling",
-        description="The lead handler passes the handling to a person of their unit.",
-        request=ForwardSerializer,
-        responses=INCOMING_ACTION,
-    )
-    @action(detail=True, methods=["post"])
-    def forward(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        body = _body(ForwardSerializer, request)
-        return self._detail(services.forward(actor=caller(request), document=doc, **body))
-
-    @extend_schema(
-        summary="Complete the handling",
-        description="Hoàn thành (the lead handler; from `assigned` or `in_progress`).",
-        request=CompleteSerializer,
-        responses=INCOMING_ACTION,
-    )
-    @action(detail=True, methods=["post"])
-    def complete(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        body = _body(CompleteSerializer, request)
-        return self._detail(services.complete(actor=caller(request), document=doc, **body))
-
-    @extend_schema(
-        summary="Refuse a received document",
-        description="Từ chối tiếp nhận (clerks; from `received`, i.e. delivered by another agency or the "
-        "exchange axis). The reason is reported to the sender.",
-        request=RefuseSerializer,
-        responses=INCOMING_ACTION,
-    )
-    @action(detail=True, methods=["post"])
-    def refuse(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        body = _body(RefuseSerializer, request)
-        return self._detail(services.refuse(actor=caller(request), document=doc, reason=body["reason"]))
-
-    @extend_schema(
-        summary="Register a received document",
-        description="Tiếp nhận (clerks; from `received`): gives the arrival number.",
-        request=AcceptSerializer,
-        responses=INCOMING_ACTION,
-    )
-    @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        body = _body(AcceptSerializer, request)
-        return self._detail(
-            services.accept_received(actor=caller(request), document=doc, register=body.get("register"))
-        )
-
 
 # --- Outgoing documents ---------------------------------------------------------------------------------
 
@@ -414,6 +305,9 @@ OUTGOING_ACTION = {
         request={MULTIPART: OutgoingCreateSerializer},
         responses={201: OutgoingDetailSerializer, 400: BAD_REQUEST, 403: FORBIDDEN},
     ),
+)
+@object_actions(
+    OUTGOING_ACTIONS, responses=OUTGOING_ACTION, target="document", load="_document", respond="_detail"
 )
 class OutgoingViewSet(DocumentsViewSet):
     queryset = OutgoingDocument.objects.none()
@@ -454,72 +348,6 @@ class OutgoingViewSet(DocumentsViewSet):
             raise serializers.ValidationError({"agency": [_("Cần chọn cơ quan ban hành.")]})
         doc = outgoing.create_draft(actor=user, agency=agency, **data)
         return self._detail(doc, status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Submit the draft for review",
-        description="Trình duyệt (the drafter; from `draft`, with a main file).",
-        request=None,
-        responses=OUTGOING_ACTION,
-    )
-    @action(detail=True, methods=["post"])
-    def submit(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        return self._detail(outgoing.submit(actor=caller(request), document=doc))
-
-    @extend_schema(
-        summary="Review by the drafting unit's head",
-        description="Lãnh đạo đơn vị cho ý kiến (from `in_review`): forward to the agency's leader, or "
-        "return to the drafter with a note.",
-        request=ReviewSerializer,
-        responses=OUTGOING_ACTION,
-    )
-    @action(detail=True, methods=["post"])
-    def review(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        body = _body(ReviewSerializer, request)
-        return self._detail(outgoing.review(actor=caller(request), document=doc, **body))
-
-    @extend_schema(
-        summary="Approval by the agency's leader",
-        description="Lãnh đạo cơ quan duyệt (from `pending_approval`): approved documents wait for the "
-        "signer; or return to the drafter with a note.",
-        request=ApproveSerializer,
-        responses=OUTGOING_ACTION,
-    )
-    @action(detail=True, methods=["post"])
-    def approve(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        body = _body(ApproveSerializer, request)
-        return self._detail(outgoing.approve(actor=caller(request), document=doc, **body))
-
-    @extend_schema(
-        summary="Sign",
-        description="Ký số (the designated signer; from `approved`) with their personal certificate. The "
-        "number, notation and date are given first and written into the first page, then the page is signed; "
-        "the signed PDF is added as a `signed` file.",
-        request=None,
-        responses=OUTGOING_ACTION,
-    )
-    @action(detail=True, methods=["post"])
-    def sign(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        return self._detail(outgoing.sign(actor=caller(request), document=doc))
-
-    @extend_schema(
-        summary="Number and issue",
-        description="Phát hành (clerks; from `signed`): the agency's seal signature, attachment stamps, and "
-        "delivery to the recipients inside egov. The number was given at signature; `register` must then be "
-        "that number's register.",
-        request=IssueSerializer,
-        responses=OUTGOING_ACTION,
-    )
-    @action(detail=True, methods=["post"])
-    def issue(self, request: Request, pk: str) -> Response:
-        doc = self._document(pk)
-        body = _body(IssueSerializer, request)
-        return self._detail(
-            outgoing.issue(actor=caller(request), document=doc, register=body.get("register"))
-        )
 
 
 # --- Files ----------------------------------------------------------------------------------------------

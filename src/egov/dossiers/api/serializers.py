@@ -19,6 +19,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from egov.core.api import enum_field
 from egov.directory.api.serializers import AgencyRefSerializer, UserRefSerializer
 from egov.directory.models import Agency, User
 from egov.documents.api.serializers import DATE_FORMATS, DATE_HELP
@@ -39,22 +40,7 @@ from egov.dossiers.models import (
     SupplementRequest,
 )
 from egov.notify.models import Message
-from egov.procedures.models import Channel, Procedure
-
-_ENUM_FIELDS: dict[str, type[serializers.ChoiceField]] = {}
-
-
-def enum_field(component: str, choices: Any, **kwargs: Any) -> serializers.ChoiceField:
-    """A choice field described by its own named enum component in the OpenAPI schema; one field class per
-    component, so that every use of the component is the same one for drf-spectacular."""
-    field_class = _ENUM_FIELDS.get(component)
-    if field_class is None:
-        base = type(f"{component}Field", (serializers.ChoiceField,), {})
-        field_class = extend_schema_field(serializers.ChoiceField(choices=choices), component_name=component)(
-            base
-        )
-        _ENUM_FIELDS[component] = field_class
-    return field_class(choices=choices, **kwargs)
+from egov.procedures.models import Channel, Procedure, ProcedureGroup, RequiredPaper
 
 
 def _url(context: Mapping[str, Any], name: str, **kwargs: Any) -> str:
@@ -425,6 +411,80 @@ class SupplementProvideSerializer(PapersInputSerializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class GroupSubmitSerializer(PapersInputSerializer, ApplicantInputSerializer):
+    """Nộp hồ sơ liên thông (Nghị định 63/2024; citizen accounts): one submission for every procedure of a
+    group. Each file or document of the store names the required paper it is (``file_papers``,
+    ``citizen_document_papers``), which tells the procedure it belongs to. ``agencies`` with
+    ``agency_procedures`` (same positions) choose a receiving agency for some procedures (default: the
+    procedure's receiving agency)."""
+
+    procedure_group = serializers.PrimaryKeyRelatedField(
+        queryset=ProcedureGroup.objects.all(),
+        help_text="Nhóm thủ tục liên thông (`GET /api/v1/procedure-groups/`).",
+    )
+    file_papers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        help_text="For each file, the id of the required paper (of a procedure of the group) it is.",
+    )
+    agencies = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        help_text="Receiving agencies.",
+    )
+    agency_procedures = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        help_text="For each agency, the id of the procedure of the group it receives.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        attrs = super().validate(attrs)
+        group: ProcedureGroup = attrs["procedure_group"]
+        procedures = set(group.items.values_list("procedure_id", flat=True))
+        errors: dict[str, list[Any]] = {}
+        wanted = set(attrs["file_papers"]) | set(attrs["citizen_document_papers"])
+        owners = dict(
+            RequiredPaper.objects.filter(pk__in=wanted, procedure_id__in=procedures).values_list(
+                "pk", "procedure_id"
+            )
+        )
+        for key in ("file_papers", "citizen_document_papers"):
+            unknown = sorted(set(attrs[key]) - set(owners))
+            if unknown:
+                errors[key] = [
+                    _("Giấy tờ %(ids)s không thuộc thủ tục nào của nhóm.")
+                    % {"ids": ", ".join(f"#{i}" for i in unknown)}
+                ]
+        if len(attrs["agencies"]) != len(attrs["agency_procedures"]):
+            errors["agency_procedures"] = [_("Cần đúng một mã thủ tục (agency_procedures) cho mỗi cơ quan.")]
+        else:
+            outside = sorted(set(attrs["agency_procedures"]) - procedures)
+            if outside:
+                errors["agency_procedures"] = [
+                    _("Thủ tục %(ids)s không thuộc nhóm.") % {"ids": ", ".join(f"#{i}" for i in outside)}
+                ]
+            found = Agency.objects.in_bulk(attrs["agencies"])
+            missing = sorted(set(attrs["agencies"]) - set(found))
+            if missing:
+                errors["agencies"] = [
+                    _("Không tìm thấy cơ quan %(ids)s.") % {"ids": ", ".join(f"#{i}" for i in missing)}
+                ]
+            elif not outside:
+                attrs["agency_by_procedure"] = {
+                    procedure: found[agency]
+                    for agency, procedure in zip(attrs["agencies"], attrs["agency_procedures"], strict=True)
+                }
+        if errors:
+            raise serializers.ValidationError(errors)
+        attrs["procedure_of_paper"] = owners
+        attrs.setdefault("agency_by_procedure", {})
+        return attrs
+
+
 class ReasonSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(help_text="Lý do (shown to the applicant).")
 
@@ -556,6 +616,28 @@ class QueueFilterSerializer(serializers.Serializer[Any]):
     search = serializers.CharField(required=False, allow_blank=True)
 
 
+class BookFilterSerializer(serializers.Serializer[Any]):
+    """Sổ theo dõi hồ sơ (mẫu 07) of one receiving agency between two dates."""
+
+    agency = serializers.IntegerField(min_value=1, help_text="Receiving agency (one of the caller's).")
+    date_from = serializers.DateField(input_formats=DATE_FORMATS, help_text=DATE_HELP)
+    date_to = serializers.DateField(input_formats=DATE_FORMATS, help_text=DATE_HELP)
+    file_type = enum_field(
+        "DossierBookFileTypeEnum",
+        [("xlsx", "XLSX"), ("pdf", "PDF")],
+        required=False,
+        default="xlsx",
+        help_text="xlsx (default) or pdf.",
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["date_to"] < attrs["date_from"]:
+            raise serializers.ValidationError({"date_to": [_("Ngày kết thúc phải sau ngày bắt đầu.")]})
+        if (attrs["date_to"] - attrs["date_from"]).days > 3660:
+            raise serializers.ValidationError({"date_to": [_("Khoảng thời gian tối đa 10 năm.")]})
+        return attrs
+
+
 class StatisticsFilterSerializer(serializers.Serializer[Any]):
     date_from = serializers.DateField(input_formats=DATE_FORMATS, help_text=DATE_HELP)
     date_to = serializers.DateField(input_formats=DATE_FORMATS, help_text=DATE_HELP)
@@ -600,6 +682,40 @@ class StatisticsSerializer(serializers.Serializer[Any]):
     date_from = serializers.DateField()
     date_to = serializers.DateField()
     agencies = AgencyStatisticsSerializer(many=True)
+
+
+class ProcedureGroupRefSerializer(serializers.ModelSerializer[ProcedureGroup]):
+    class Meta:
+        model = ProcedureGroup
+        fields = ("id", "code", "name")
+        read_only_fields = fields
+
+
+class GroupPartSerializer(serializers.Serializer[Any]):
+    """One part of an inter-linked submission, as the applicant follows it (no personal data)."""
+
+    code = serializers.CharField()
+    procedure = serializers.CharField(help_text="Name of the procedure.")
+    agency = serializers.CharField(help_text="Name of the receiving agency.")
+    status = status_field()
+    status_label = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class DossierGroupSerializer(serializers.Serializer[Any]):
+    """Hồ sơ liên thông: the group code, the one combined status (the least advanced part still in progress;
+    ``done`` when every part's result has been returned), each part's progress, and the parts the caller may
+    open (``dossiers``: links to ``/api/v1/dossiers/{id}/`` or ``/api/v1/my/dossiers/{id}/``)."""
+
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    procedure_group = ProcedureGroupRefSerializer()
+    created_at = serializers.DateTimeField()
+    status = status_field()
+    status_label = serializers.CharField()
+    done = serializers.BooleanField()
+    parts = GroupPartSerializer(many=True)
+    dossiers = DossierSerializer(many=True)
 
 
 class NotificationSerializer(serializers.ModelSerializer[Message]):

@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from egov.dossiers.api import views
+from egov.dossiers.api import public, views
 
 app_name = "dossiers-api"
 
@@ -10,6 +10,8 @@ router = SimpleRouter()
 router.register("dossiers", views.DossierViewSet, basename="dossier")
 router.register("my/dossiers", views.MyDossierViewSet, basename="my-dossier")
 router.register("my/documents", views.MyDocumentViewSet, basename="my-document")
-router.register("public/dossiers", views.PublicDossierViewSet, basename="public-dossier")
+router.register("dossier-groups", views.DossierGroupViewSet, basename="dossier-group")
+router.register("my/dossier-groups", views.MyDossierGroupViewSet, basename="my-dossier-group")
+router.register("public/dossiers", public.PublicDossierViewSet, basename="public-dossier")
 
 urlpatterns = router.urls

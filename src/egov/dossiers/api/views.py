@@ -1,9 +1,13 @@
 """Dossiers REST API (hồ sơ TTHC, one-stop shop): officials, citizens and the public status look-up.
 
 * ``/api/v1/dossiers/`` — officials (``IsStaffUser``): lists, the officer queue, the whole dossier, desk
-  reception and every processing step, the national portal payload, notifications, statistics, files.
+  reception and every processing step (generated from ``actions.STAFF_ACTIONS``), the national portal
+  payload, notifications, statistics, files, the printed forms 01–06 and the dossier book (mẫu 07);
+  ``/api/v1/dossier-groups/`` — inter-linked dossiers with a part in the caller's agencies.
 * ``/api/v1/my/…`` — citizen accounts (:class:`IsCitizen`): their own dossiers and document store, online
-  submission (``Idempotency-Key``), supplement, withdrawal, payment, rating, feedback.
+  submission (``Idempotency-Key``), supplement, withdrawal, payment, rating, feedback
+  (``actions.MY_ACTIONS``), their receipt and letters (forms 01–05); inter-linked submission and its combined
+  status (``my/dossier-groups/``).
 * ``/api/v1/public/dossiers/{code}/`` — anyone, rate-limited (``EGOV_PUBLIC_STATUS_RATE``): status, dates,
   procedure and agency of a dossier code, never personal data.
 
@@ -17,34 +21,47 @@ errors and their ``PermissionDenied`` a 403 with the Vietnamese explanation
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.exceptions import MethodNotAllowed, PermissionDenied
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from egov.core.api import object_actions
+from egov.core.text import fold
 from egov.directory import selectors as directory
 from egov.directory.api.filters import parse
 from egov.directory.api.views import BAD_REQUEST, FORBIDDEN, NOT_FOUND
-from egov.directory.models import Agency, User
+from egov.directory.models import Agency, Role, User
 from egov.documents import files
 from egov.documents.api.views import MAX_PK, FirstRendererNegotiation
-from egov.dossiers import selectors, services
+from egov.dossiers import printouts, selectors, services
 from egov.dossiers.api import serializers as s
-from egov.dossiers.models import Apology, CitizenDocument, Dossier, DossierEvent, DossierPaper, DossierStep
+from egov.dossiers.api.actions import MY_ACTIONS, STAFF_ACTIONS
+from egov.dossiers.api.actions import papers as _papers
+from egov.dossiers.models import (
+    Apology,
+    CitizenDocument,
+    Dossier,
+    DossierEvent,
+    DossierGroup,
+    DossierPaper,
+    DossierStep,
+    Status,
+)
 from egov.notify import selectors as notify
 
 MULTIPART = "multipart/form-data"
@@ -55,9 +72,6 @@ ACTION_BAD_REQUEST = OpenApiResponse(
     "(or `non_field_errors`). Nothing written.",
 )
 UNAUTHENTICATED = OpenApiResponse(OpenApiTypes.OBJECT, description="No (valid) credentials.")
-THROTTLED = OpenApiResponse(
-    OpenApiTypes.OBJECT, description="Too many look-ups (`EGOV_PUBLIC_STATUS_RATE`); see `Retry-After`."
-)
 FILE_RESPONSES = {
     (200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY, description="The file."),
     404: NOT_FOUND,
@@ -70,6 +84,32 @@ IDEMPOTENCY = OpenApiParameter(
     description="A key chosen by the client (at most 100 characters) for this submission: repeating the "
     "request with the same key returns the dossier already created (200) instead of a second one (201).",
 )
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: Printed forms (Thông tư 03/2025/TT-VPCP, Phụ lục I): officials print 01–06, citizens download their receipt
+#: and the letters addressed to them (01–05), as the portal offers.
+STAFF_FORMS = tuple(printouts.FORMS)
+CITIZEN_FORMS = ("01", "02", "03", "04", "05")
+#: Who may print an agency's dossier book (mẫu 07), as on the statistics page.
+BOOK_ROLES = (Role.LEADER, Role.DEPUTY_LEADER, Role.ONE_STOP_OFFICER)
+
+
+def _form_parameter(forms: tuple[str, ...]) -> OpenApiParameter:
+    return OpenApiParameter(
+        "form",
+        OpenApiTypes.STR,
+        OpenApiParameter.PATH,
+        enum=list(forms),
+        description="Mẫu phiếu: "
+        + "; ".join(f"{code} {printouts.FORMS[code]}" for code in forms)
+        + ". A form that does not exist for the dossier (yet) answers 404.",
+    )
+
+
+FORM_RESPONSES = {
+    (200, PDF): OpenApiResponse(OpenApiTypes.BINARY, description="The form, A4 PDF with a QR code."),
+    404: NOT_FOUND,
+}
 
 
 def _pk(value: str) -> int:
@@ -97,24 +137,6 @@ def _idempotency_key(request: Request) -> str:
     return key
 
 
-def _papers(data: dict[str, Any]) -> list[services.PaperInput]:
-    """The service's paper inputs from the multipart lists (see ``PapersInputSerializer``)."""
-    papers: list[services.PaperInput] = []
-    for upload, paper in zip(data.get("files", []), data.get("file_papers", []), strict=True):
-        name = "" if paper else str(getattr(upload, "name", "") or "")
-        papers.append(services.PaperInput(required_paper=paper or None, upload=upload, name=name))
-    for document, paper in zip(
-        data.get("citizen_documents", []), data.get("citizen_document_papers", []), strict=True
-    ):
-        papers.append(services.PaperInput(required_paper=paper, citizen_document=document))
-    given = {p.required_paper for p in papers}
-    for paper in data.get("papers", []):
-        if paper not in given:
-            papers.append(services.PaperInput(required_paper=paper))
-            given.add(paper)
-    return papers
-
-
 def _applicant(data: dict[str, Any]) -> services.Applicant:
     return services.Applicant(
         name=data.get("applicant_name", ""),
@@ -140,6 +162,61 @@ def _detail_queryset(base: QuerySet[Dossier]) -> QuerySet[Dossier]:
     )
 
 
+def _download(data: bytes, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(True, filename) or ""
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", fold(text)).strip("-.") or "ho-so"
+
+
+def forms_of(dossier: Dossier) -> set[str]:
+    """The printed forms that exist for ``dossier``, as the officer page lists them: 01 and 06 once received,
+    02 after a supplement request, 03 when refused, 04 after an apology, 05 when stopped."""
+    found = set()
+    if dossier.received_at is not None:
+        found |= {"01", "06"}
+    if dossier.supplements.exists():
+        found.add("02")
+    if dossier.status == Status.REFUSED:
+        found.add("03")
+    if selectors.apologies(dossier).exists():
+        found.add("04")
+    if dossier.status == Status.STOPPED:
+        found.add("05")
+    return found
+
+
+def _book_agencies(user: User) -> dict[int, Agency] | None:
+    """The organisations whose dossier book ``user`` may print: those where they are leader, deputy or
+    one-stop officer (``None``: any agency, for system administrators). None of these roles: 403."""
+    if directory.is_system_admin(user):
+        return None
+    allowed: dict[int, Agency] = {}
+    for held, role in directory.acting_roles(user):
+        if role in BOOK_ROLES:
+            organisation = held.organisation()
+            allowed.setdefault(organisation.pk, organisation)
+    if not allowed:
+        raise PermissionDenied(_("Sổ theo dõi hồ sơ dành cho lãnh đạo và Cán bộ một cửa của cơ quan."))
+    return allowed
+
+
+def _book_agency(allowed: dict[int, Agency] | None, agency_id: int) -> Agency:
+    if allowed is None:
+        agency = Agency.objects.filter(pk=agency_id).first()
+        if agency is None:
+            raise serializers.ValidationError({"agency": [_("Không tìm thấy cơ quan.")]})
+        return agency
+    if agency_id not in allowed:
+        raise PermissionDenied(_("Bạn không được xem sổ theo dõi hồ sơ của cơ quan này."))
+    return allowed[agency_id]
+
+
 class IsCitizen(permissions.BasePermission):
     """Authenticated citizen accounts (officials use the staff API)."""
 
@@ -148,22 +225,6 @@ class IsCitizen(permissions.BasePermission):
     def has_permission(self, request: Request, view: APIView) -> bool:
         user = request.user
         return bool(user and user.is_authenticated and getattr(user, "is_citizen", False))
-
-
-class PublicStatusThrottle(SimpleRateThrottle):
-    """Look-ups of dossier codes per caller (IP address, or account when logged in), at
-    ``EGOV_PUBLIC_STATUS_RATE`` (read at each request so that it can be changed without a restart of tests),
-    counted in the default cache. Known and unknown codes count the same."""
-
-    scope = "public_status"
-
-    def get_rate(self) -> str | None:
-        return str(getattr(settings, "EGOV_PUBLIC_STATUS_RATE", "30/minute")) or None
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        user = request.user
-        ident = f"user-{user.pk}" if user and user.is_authenticated else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
 class DossiersViewSet(viewsets.GenericViewSet):
@@ -218,14 +279,33 @@ class DossiersViewSet(viewsets.GenericViewSet):
             raise Http404
         return files.file_response(stored)
 
+    def _form(self, pk: str, form: str, offered: tuple[str, ...]) -> HttpResponse:
+        dossier = self._dossier(pk)
+        if form not in offered or form not in forms_of(dossier):
+            raise Http404(_("Hồ sơ này không có mẫu phiếu %(f)s.") % {"f": form})
+        data = printouts.form_pdf(dossier, form)
+        return _download(data, f"mau-{form}-{dossier.code}.pdf", PDF)  # codes are [0-9A-Za-z.-]
+
+
+def _form_action(offered: tuple[str, ...], **schema: Any) -> Any:
+    """``GET /…/{id}/forms/{form}/`` of a dossier viewset: the forms in ``offered`` that exist for the
+    dossier (:func:`forms_of`), as PDF downloads."""
+
+    @extend_schema(parameters=[_form_parameter(offered)], responses=FORM_RESPONSES, **schema)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"forms/(?P<form>[0-9]{2})",
+        url_name="form",
+        content_negotiation_class=FirstRendererNegotiation,
+    )
+    def form(self: DossiersViewSet, request: Request, pk: str, form: str) -> HttpResponse:
+        return self._form(pk, form, offered)
+
+    return form
+
 
 STAFF_ACTION = {200: s.DossierDetailSerializer, 400: ACTION_BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
-
-
-def _staff_action(summary: str, description: str, request: Any = None, **kwargs: Any) -> Any:
-    return extend_schema(
-        summary=summary, description=description, request=request, responses=STAFF_ACTION, **kwargs
-    )
 
 
 # --- Officials ------------------------------------------------------------------------------------------
@@ -267,6 +347,7 @@ def _staff_action(summary: str, description: str, request: Any = None, **kwargs:
         },
     ),
 )
+@object_actions(STAFF_ACTIONS, responses=STAFF_ACTION, target="dossier", load="_dossier", respond="_detail")
 class DossierViewSet(DossiersViewSet):
     queryset = Dossier.objects.none()
     serializer_class = s.DossierSerializer
@@ -423,197 +504,45 @@ class DossierViewSet(DossiersViewSet):
     def result_file(self, request: Request, pk: str) -> FileResponse:
         return self._result_file(pk)
 
-    # -- processing
-
-    @_staff_action(
-        "Accept",
-        "Tiếp nhận (1 → 2): appointment date, processing steps. One-stop officers.",
-        operation_id="dossiers_accept",
+    form = _form_action(
+        STAFF_FORMS,
+        operation_id="dossiers_form",
+        summary="Print a form",
+        description="Mẫu 01–06 of the one-stop shop for the dossier, as an A4 PDF download "
+        "(`mau-<form>-<code>.pdf`) with the QR code of its public status page: 01 and 06 once received, "
+        "02 after a supplement request, 03 when refused, 04 after an apology, 05 when stopped.",
     )
-    @action(detail=True, methods=["post"])
-    def accept(self, request: Request, pk: str) -> Response:
-        return self._detail(services.accept(actor=_user(request), dossier=self._dossier(pk)))
 
-    @_staff_action(
-        "Refuse",
-        "Từ chối tiếp nhận (1 → 3, mẫu 03), with the reason.",
-        s.ReasonSerializer,
-        operation_id="dossiers_refuse",
+    @extend_schema(
+        operation_id="dossiers_book",
+        summary="Dossier book (form 07)",
+        description="Sổ theo dõi hồ sơ (mẫu 07) of one receiving agency for the dossiers received between "
+        "two dates, as XLSX (default) or PDF (`file_type=pdf`), named "
+        "`so-theo-doi-ho-so-<agency>-<from>-<to>`. Leaders, deputies and one-stop officers of the agency "
+        "(any agency for system administrators).",
+        parameters=[s.BookFilterSerializer],
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY, description="The book as a workbook."),
+            (200, PDF): OpenApiResponse(OpenApiTypes.BINARY, description="The book as landscape A4 pages."),
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+        },
     )
-    @action(detail=True, methods=["post"])
-    def refuse(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.ReasonSerializer, request)
-        return self._detail(services.refuse(actor=_user(request), dossier=dossier, **body))
-
-    @_staff_action(
-        "Start processing",
-        "Chuyển xử lý (2 → 4): the first step starts.",
-        s.StartSerializer,
-        operation_id="dossiers_start",
-    )
-    @action(detail=True, methods=["post"])
-    def start(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.StartSerializer, request)
-        return self._detail(
-            services.start_processing(actor=_user(request), dossier=dossier, handler=body.get("handler"))
-        )
-
-    @_staff_action(
-        "Assign the current step",
-        "Phân công: hand the current step to a person holding the step's role in its agency.",
-        s.StepForwardSerializer,
-        operation_id="dossiers_forward",
-    )
-    @action(detail=True, methods=["post"])
-    def forward(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.StepForwardSerializer, request)
-        return self._detail(services.forward_step(actor=_user(request), dossier=dossier, **body))
-
-    @_staff_action(
-        "Complete the current step",
-        "Hoàn thành bước: the next step starts; after the last one the dossier is processed (4 → 9).",
-        s.CompleteStepSerializer,
-        operation_id="dossiers_complete_step",
-    )
-    @action(detail=True, methods=["post"], url_path="complete-step")
-    def complete_step(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.CompleteStepSerializer, request)
-        return self._detail(
-            services.complete_step(
-                actor=_user(request),
-                dossier=dossier,
-                note=body["note"],
-                next_handler=body.get("next_handler"),
-            )
-        )
-
-    @_staff_action(
-        "Request a supplement",
-        "Yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02; 1/2/4 → 5): the clock stops until the papers arrive.",
-        s.SupplementRequestSerializer,
-        operation_id="dossiers_request_supplement",
-    )
-    @action(detail=True, methods=["post"], url_path="request-supplement")
-    def request_supplement(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.SupplementRequestSerializer, request)
-        return self._detail(services.request_supplement(actor=_user(request), dossier=dossier, **body))
-
-    @_staff_action(
-        "Record a supplement at the desk",
-        "Bổ sung hồ sơ brought to the desk (5 → back; the appointment moves by the days the clock stopped).",
-        {MULTIPART: s.SupplementProvideSerializer},
-        operation_id="dossiers_provide_supplement",
-    )
-    @action(detail=True, methods=["post"], url_path="provide-supplement")
-    def provide_supplement(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.SupplementProvideSerializer, request)
-        dossier = services.provide_supplement(
-            actor=_user(request), dossier=dossier, papers=_papers(body), note=body["note"]
-        )
-        return self._detail(dossier)
-
-    @_staff_action(
-        "Request the fees",
-        "Yêu cầu thực hiện nghĩa vụ tài chính (2/4 → 6).",
-        s.PaymentRequestSerializer,
-        operation_id="dossiers_request_payment",
-    )
-    @action(detail=True, methods=["post"], url_path="request-payment")
-    def request_payment(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.PaymentRequestSerializer, request)
-        return self._detail(
-            services.request_payment(actor=_user(request), dossier=dossier, amount=body.get("amount"))
-        )
-
-    @_staff_action(
-        "Record a desk payment",
-        "Ghi nhận đã nộp phí, lệ phí tại Bộ phận Một cửa (6 → back), with a receipt number.",
-        s.PaymentRecordSerializer,
-        operation_id="dossiers_record_payment",
-    )
-    @action(detail=True, methods=["post"], url_path="record-payment")
-    def record_payment(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.PaymentRecordSerializer, request)
-        services.record_payment(
-            actor=_user(request), dossier=dossier, method="desk", reference=body["reference"]
-        )
-        return self._detail(dossier)
-
-    @_staff_action(
-        "Stop processing",
-        "Dừng xử lý (→ 8, mẫu 05), with the reason.",
-        s.ReasonSerializer,
-        operation_id="dossiers_stop",
-    )
-    @action(detail=True, methods=["post"])
-    def stop(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.ReasonSerializer, request)
-        return self._detail(services.stop(actor=_user(request), dossier=dossier, **body))
-
-    @_staff_action(
-        "Apologise and set a new appointment",
-        "Văn bản xin lỗi và hẹn lại ngày trả kết quả "
-        "(mẫu 04): the new appointment must be a later working day.",
-        s.ApologyInputSerializer,
-        operation_id="dossiers_apology",
-    )
-    @action(detail=True, methods=["post"])
-    def apology(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.ApologyInputSerializer, request)
-        services.issue_apology(actor=_user(request), dossier=dossier, **body)
-        return self._detail(dossier)
-
-    @_staff_action(
-        "Attach the result",
-        "Kết quả điện tử: the result file, signed with the issuing agency's seal when `sign`.",
-        {MULTIPART: s.ResultInputSerializer},
-        operation_id="dossiers_result",
-    )
-    @action(detail=True, methods=["post"])
-    def result(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.ResultInputSerializer, request)
-        dossier = services.attach_result(
-            actor=_user(request),
-            dossier=dossier,
-            upload=body["file"],
-            sign=body["sign"],
-            note=body["note"],
-        )
-        return self._detail(dossier)
-
-    @_staff_action(
-        "Return the result",
-        "Trả kết quả (9 → 10): at the desk, by post (tracking number) or online.",
-        s.ReturnSerializer,
-        operation_id="dossiers_return",
-    )
-    @action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_result(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.ReturnSerializer, request)
-        return self._detail(services.return_result(actor=_user(request), dossier=dossier, **body))
+    @action(detail=False, methods=["get"], content_negotiation_class=FirstRendererNegotiation)
+    def book(self, request: Request) -> HttpResponse:
+        allowed = _book_agencies(_user(request))  # the role first: 403 whatever the parameters
+        params = parse(s.BookFilterSerializer, request)
+        agency = _book_agency(allowed, params["agency"])
+        start, end = params["date_from"], params["date_to"]
+        name = f"so-theo-doi-ho-so-{_safe_name(agency.short_name or agency.name)}-{start:%Y%m%d}-{end:%Y%m%d}"
+        if params["file_type"] == "pdf":
+            return _download(printouts.dossier_book_pdf(agency, start, end), f"{name}.pdf", PDF)
+        return _download(printouts.dossier_book_xlsx(agency, start, end), f"{name}.xlsx", XLSX)
 
 
 # --- Citizens -------------------------------------------------------------------------------------------
 
 MY_ACTION = {200: s.DossierDetailSerializer, 400: ACTION_BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
-
-
-def _my_action(summary: str, description: str, request: Any = None, **kwargs: Any) -> Any:
-    return extend_schema(
-        summary=summary, description=description, request=request, responses=MY_ACTION, **kwargs
-    )
 
 
 @extend_schema(tags=["my dossiers"])
@@ -651,6 +580,7 @@ def _my_action(summary: str, description: str, request: Any = None, **kwargs: An
         },
     ),
 )
+@object_actions(MY_ACTIONS, responses=MY_ACTION, target="dossier", load="_dossier", respond="_detail")
 class MyDossierViewSet(DossiersViewSet):
     queryset = Dossier.objects.none()
     serializer_class = s.DossierSerializer
@@ -681,73 +611,6 @@ class MyDossierViewSet(DossiersViewSet):
             idempotency_key=key,
         )
         return self._detail(dossier, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
-
-    @_my_action(
-        "Provide the supplement",
-        "Bổ sung hồ sơ (5 → back): the papers requested, as files or documents of the store.",
-        {MULTIPART: s.SupplementProvideSerializer},
-        operation_id="my_dossiers_supplement",
-    )
-    @action(detail=True, methods=["post"])
-    def supplement(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.SupplementProvideSerializer, request)
-        dossier = services.provide_supplement(
-            actor=_user(request), dossier=dossier, papers=_papers(body), note=body["note"]
-        )
-        return self._detail(dossier)
-
-    @_my_action(
-        "Withdraw",
-        "Rút hồ sơ (→ 7) while it is not finished.",
-        s.OptionalReasonSerializer,
-        operation_id="my_dossiers_withdraw",
-    )
-    @action(detail=True, methods=["post"])
-    def withdraw(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.OptionalReasonSerializer, request)
-        return self._detail(services.withdraw(actor=_user(request), dossier=dossier, **body))
-
-    @_my_action(
-        "Pay the fees online",
-        "Thanh toán phí, lệ phí trực tuyến (6 → back) through a payment "
-        "provider (`sandbox` in this installation).",
-        s.CitizenPaySerializer,
-        operation_id="my_dossiers_pay",
-    )
-    @action(detail=True, methods=["post"])
-    def pay(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.CitizenPaySerializer, request)
-        services.record_payment(actor=_user(request), dossier=dossier, **body)
-        return self._detail(dossier)
-
-    @_my_action(
-        "Rate",
-        "Đánh giá mức độ hài lòng (1–5), once, after the result.",
-        s.RateSerializer,
-        operation_id="my_dossiers_rate",
-    )
-    @action(detail=True, methods=["post"])
-    def rate(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.RateSerializer, request)
-        services.rate(actor=_user(request), dossier=dossier, **body)
-        return self._detail(dossier)
-
-    @_my_action(
-        "Send feedback",
-        "Phản ánh, kiến nghị about the dossier.",
-        s.FeedbackInputSerializer,
-        operation_id="my_dossiers_feedback",
-    )
-    @action(detail=True, methods=["post"])
-    def feedback(self, request: Request, pk: str) -> Response:
-        dossier = self._dossier(pk)
-        body = _body(s.FeedbackInputSerializer, request)
-        services.add_feedback(actor=_user(request), dossier=dossier, **body)
-        return self._detail(dossier)
 
     @extend_schema(
         operation_id="my_dossiers_paper_file",
@@ -780,6 +643,15 @@ class MyDossierViewSet(DossiersViewSet):
     )
     def result_file(self, request: Request, pk: str) -> FileResponse:
         return self._result_file(pk)
+
+    form = _form_action(
+        CITIZEN_FORMS,
+        operation_id="my_dossiers_form",
+        summary="Download a form addressed to me",
+        description="Mẫu 01 (giấy tiếp nhận hồ sơ và hẹn trả kết quả, once received), 02 (yêu cầu bổ sung), "
+        "03 (từ chối tiếp nhận), 04 (xin lỗi và hẹn lại) or 05 (dừng giải quyết) of my dossier, as an A4 PDF "
+        "download. Another citizen's dossier, or a form the dossier does not have, answers 404.",
+    )
 
 
 @extend_schema(tags=["my dossiers"])
@@ -818,42 +690,148 @@ class MyDocumentViewSet(DossiersViewSet):
         return files.file_response(document.file)
 
 
-# --- Public ---------------------------------------------------------------------------------------------
+# --- Inter-linked dossiers (hồ sơ liên thông) ------------------------------------------------------------
 
 
-@extend_schema(tags=["public"])
-@extend_schema_view(
-    retrieve=extend_schema(
-        operation_id="public_dossier_status",
-        summary="Look up a dossier by its code",
-        description="Tra cứu hồ sơ for anyone who has the code (on the receipt, mẫu 01): status, dates, "
-        "procedure and receiving agency — never the applicant's personal data. Limited per caller by "
-        "`EGOV_PUBLIC_STATUS_RATE`; an unknown code answers 404 and counts the same.",
-        auth=[],
-        responses={200: s.PublicStatusSerializer, 404: NOT_FOUND, 429: THROTTLED},
-    )
-)
-class PublicDossierViewSet(viewsets.GenericViewSet):
-    queryset = Dossier.objects.none()
-    serializer_class = s.PublicStatusSerializer
-    permission_classes = [permissions.AllowAny]
-    throttle_classes = [PublicStatusThrottle]
-    metadata_class = None
+def _groups_visible_to(user: Any) -> QuerySet[DossierGroup]:
+    """Groups with at least one part the caller may see (``dossiers.selectors.dossiers_visible_to``): the
+    citizen's own submissions, or groups with a part received or processed by the official's agencies."""
+    parts = selectors.dossiers_visible_to(user).filter(group__isnull=False).values("group_id")
+    return DossierGroup.objects.filter(pk__in=parts).select_related("procedure_group")
+
+
+class DossierGroupsViewSet(DossiersViewSet):
+    """Groups are addressed by their code (``<prefix>-LT<date>-<n>``), as printed and shown to the
+    applicant."""
+
+    queryset = DossierGroup.objects.none()
+    serializer_class = s.DossierGroupSerializer
     lookup_field = "code"
     lookup_value_regex = r"[0-9A-Za-z.\-]{1,64}"
 
+    def _group_data(self, group: DossierGroup) -> dict[str, Any]:
+        combined = selectors.group_status(group)
+        visible = selectors.dossiers_visible_to(self.request.user).filter(group=group).order_by("id")
+        return {
+            "id": group.pk,
+            "code": group.code,
+            "procedure_group": group.procedure_group,
+            "created_at": group.created_at,
+            "status": combined.status,
+            "status_label": combined.status_label,
+            "done": combined.done,
+            "parts": combined.parts,
+            "dossiers": list(visible),
+        }
+
+    def _group_response(self, group: DossierGroup, code: int = status.HTTP_200_OK) -> Response:
+        body = s.DossierGroupSerializer(self._group_data(group), context=self.get_serializer_context())
+        return Response(body.data, code)
+
+    def list(self, request: Request) -> Response:
+        groups = _groups_visible_to(request.user).order_by("-created_at", "-id")
+        page = self.paginate_queryset(groups)
+        rows = [self._group_data(g) for g in (page if page is not None else list(groups))]
+        data = s.DossierGroupSerializer(rows, many=True, context=self.get_serializer_context()).data
+        return self.get_paginated_response(data) if page is not None else Response(data)
+
     def retrieve(self, request: Request, code: str) -> Response:
-        found = selectors.public_status(code)
-        if found is None:
+        group = _groups_visible_to(request.user).filter(code=code).first()
+        if group is None:
             raise Http404
-        return Response(s.PublicStatusSerializer(found).data)
+        return self._group_response(group)
+
+
+@extend_schema(tags=["dossiers"])
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="dossier_groups_list",
+        summary="List inter-linked dossiers",
+        description="Hồ sơ liên thông (Nghị định 63/2024) with at least one part received or processed by "
+        "the caller's agencies (all for system administrators), newest first, each with its one combined "
+        "status.",
+        responses={200: s.DossierGroupSerializer(many=True)},
+    ),
+    retrieve=extend_schema(
+        operation_id="dossier_groups_retrieve",
+        summary="One inter-linked dossier",
+        description="The group code, the combined status (the least advanced part still in progress), the "
+        "progress of every part, and the parts the caller may open (`dossiers`).",
+        responses={200: s.DossierGroupSerializer, 404: NOT_FOUND},
+    ),
+)
+class DossierGroupViewSet(DossierGroupsViewSet):
+    pass
+
+
+@extend_schema(tags=["my dossiers"])
+@extend_schema_view(
+    list=extend_schema(
+        operation_id="my_dossier_groups_list",
+        summary="My inter-linked dossiers",
+        description="The citizen's own hồ sơ liên thông, newest first, each with its one combined status.",
+        responses={200: s.DossierGroupSerializer(many=True), 401: UNAUTHENTICATED, 403: FORBIDDEN},
+    ),
+    retrieve=extend_schema(
+        operation_id="my_dossier_groups_retrieve",
+        summary="One of my inter-linked dossiers",
+        description="The group code, the one combined status a citizen follows (the least advanced part "
+        "still in progress; `done` when every result has been returned), each part's progress, and the parts "
+        "(`dossiers`, open with `/api/v1/my/dossiers/{id}/`). Another citizen's group answers 404.",
+        responses={200: s.DossierGroupSerializer, 404: NOT_FOUND},
+    ),
+    create=extend_schema(
+        operation_id="my_dossier_groups_submit",
+        summary="Submit an inter-linked dossier",
+        description="Nộp hồ sơ liên thông (Nghị định 63/2024): one submission for every procedure of a group "
+        "(`GET /api/v1/procedure-groups/`), one group code, one dossier per procedure received by its own "
+        "agency. Each file (`files` + `file_papers`) or document of the store (`citizen_documents` + "
+        "`citizen_document_papers`) names the required paper it is, of any procedure of the group. If any "
+        "part is invalid nothing is saved and the errors are given by procedure code. Send an "
+        "`Idempotency-Key`: a retry with the same key returns the same group (200), never a second one.",
+        parameters=[IDEMPOTENCY],
+        request={MULTIPART: s.GroupSubmitSerializer},
+        responses={
+            201: s.DossierGroupSerializer,
+            200: OpenApiResponse(
+                s.DossierGroupSerializer, description="Same Idempotency-Key: already submitted."
+            ),
+            400: BAD_REQUEST,
+            403: FORBIDDEN,
+        },
+    ),
+)
+class MyDossierGroupViewSet(DossierGroupsViewSet):
+    permission_classes = [IsCitizen]
+    parser_classes = [JSONParser, MultiPartParser]
+    scope = "my"
+
+    def create(self, request: Request) -> Response:
+        user = _user(request)
+        data = _body(s.GroupSubmitSerializer, request)
+        key = _idempotency_key(request)
+        existed = bool(key) and DossierGroup.objects.filter(created_by=user, idempotency_key=key).exists()
+        by_procedure: dict[int, list[services.PaperInput]] = {}
+        for paper in _papers(data):
+            procedure = data["procedure_of_paper"][paper.required_paper]
+            by_procedure.setdefault(procedure, []).append(paper)
+        group = services.submit_group(
+            actor=user,
+            procedure_group=data["procedure_group"],
+            papers=by_procedure,
+            agencies=data["agency_by_procedure"],
+            applicant=_applicant(data),
+            description=data["description"],
+            idempotency_key=key,
+        )
+        return self._group_response(group, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
 
 __all__ = [
+    "DossierGroupViewSet",
     "DossierViewSet",
     "IsCitizen",
     "MyDocumentViewSet",
+    "MyDossierGroupViewSet",
     "MyDossierViewSet",
-    "PublicDossierViewSet",
-    "PublicStatusThrottle",
 ]

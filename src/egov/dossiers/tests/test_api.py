@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -308,7 +309,7 @@ def test_lists_queue_statistics_and_notifications(world):
     queue = ok(officer.get("/api/v1/dossiers/queue/"))["results"]
     assert [row["id"] for row in queue] == [at_desk.pk, online.pk]  # a deadline first, none last
 
-    today = at_desk.submitted_at.date().isoformat()
+    today = timezone.localdate(at_desk.submitted_at).isoformat()  # statistics count by local (Vietnamese) day
     stats = ok(officer.get("/api/v1/dossiers/statistics/", {"date_from": today, "date_to": today}))
     (row,) = stats["agencies"]
     assert row["agency"]["id"] == world.tree.department.pk and row["received"] >= 1

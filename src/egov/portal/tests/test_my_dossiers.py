@@ -129,19 +129,6 @@ def test_status_lookup_shows_no_personal_data(client, world):
     assert form.status_code == 302 and form["Location"] == reverse("portal:status", args=[dossier.code])
 
 
-def test_status_lookup_is_rate_limited_per_ip(client, world, settings):
-    settings.EGOV_PORTAL_LOOKUP_RATE = 3
-    dossier = submit(world)
-    url = reverse("portal:status", args=[dossier.code])
-    assert [client.get(url).status_code for _ in range(3)] == [200, 200, 200]
-    limited = client.get(url)
-    assert limited.status_code == 429 and limited["Retry-After"] == "60"
-    assert "Quá nhiều lượt tra cứu" in limited.text and "Được tiếp nhận" not in limited.text
-    assert client.get(reverse("portal:status", args=["KHAC"])).status_code == 429
-    # Another address has its own allowance.
-    assert client.get(url, REMOTE_ADDR="10.0.0.9").status_code == 200
-
-
 def test_receipt_form_01_for_the_owner_only(client, world):
     dossier = services.accept(actor=world.officer, dossier=submit(world))
     client.force_login(world.citizen)

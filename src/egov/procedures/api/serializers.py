@@ -7,6 +7,8 @@ receiving agencies, permissions) live in ``procedures.services``.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from django.urls import reverse
@@ -14,6 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from egov.core.api import enum_field
 from egov.directory.api.serializers import AgencyRefSerializer
 from egov.directory.models import Agency, Role
 from egov.procedures.models import (
@@ -29,16 +32,9 @@ from egov.procedures.models import (
 )
 
 
-def _enum(component: str, choices: Any) -> Any:
-    """One choice-field class per OpenAPI enum component (drf-spectacular warns on twins), used everywhere."""
-    field_class = type(f"{component}Field", (serializers.ChoiceField,), {})
-    described = extend_schema_field(serializers.ChoiceField(choices=choices), component_name=component)
-    cls = described(field_class)
-
-    def make(**kwargs: Any) -> serializers.ChoiceField:
-        return cls(choices=choices, **kwargs)
-
-    return make
+def _enum(component: str, choices: Any) -> Callable[..., serializers.ChoiceField]:
+    """A maker of the choice field of one OpenAPI enum component (:func:`egov.core.api.enum_field`)."""
+    return functools.partial(enum_field, component, choices)
 
 
 ChannelEnum = _enum("ProcedureChannelEnum", Channel.choices)

@@ -102,3 +102,20 @@ def test_openapi_describes_reporting(client, system_admin) -> None:
     paths = [p for p in schema["paths"] if "/reporting/" in p]
     assert "/api/v1/reporting/periods/{id}/export/" in paths
     assert "/api/v1/reporting/reports/{id}/return/" in paths
+
+
+def test_api_draft_prefills_the_computed_indicators_like_the_staff_form(report, clerk, tree) -> None:
+    from egov.reporting import facts
+
+    facts.bump(tree.department.pk, report.period.start, "documents.incoming", 7)  # a pending delta
+    url = f"/api/v1/reporting/reports/{report.pk}/"
+    values = {k: v for k, v in good_values().items() if k != "incoming_docs"}
+    response = client_for(clerk).post(url + "draft/", {"values": values}, format="json")
+    assert response.status_code == 200, response.json()
+    draft = Submission.objects.get(expected=report)
+    assert draft.values["incoming_docs"] == 7
+    # A value the agency typed is kept.
+    typed = client_for(clerk).post(url + "draft/", {"values": {**values, "incoming_docs": 5}}, format="json")
+    assert typed.status_code == 200
+    draft.refresh_from_db()
+    assert draft.values["incoming_docs"] == 5

@@ -1,5 +1,5 @@
-"""Platform facts: the incremental path (receivers, UPSERT) and the set-based recompute agree; computed
-indicators prefill a report; the dashboard sums the facts."""
+"""Platform facts: the incremental path (receivers, deltas, compaction) and the set-based recompute agree;
+computed indicators prefill a report; the dashboard sums the facts."""
 
 from __future__ import annotations
 
@@ -13,10 +13,11 @@ from django.utils import timezone
 
 from egov.directory.demo_data import load_demo
 from egov.reporting import dashboards, facts
-from egov.reporting.models import DailyFact, MonthlyFact
+from egov.reporting.models import DailyFact, FactDelta, MonthlyFact
 
 
 def snapshot() -> dict[tuple[int, dt.date, str], tuple[int, int]]:
+    facts.compact()
     return {
         (f.agency_id, f.day, f.metric): (f.numerator, f.denominator)
         for f in DailyFact.objects.all()
@@ -25,6 +26,7 @@ def snapshot() -> dict[tuple[int, dt.date, str], tuple[int, int]]:
 
 
 def monthly() -> dict[tuple[int, dt.date, str], tuple[int, int]]:
+    facts.compact()
     return {
         (f.agency_id, f.month, f.metric): (f.numerator, f.denominator)
         for f in MonthlyFact.objects.all()
@@ -32,7 +34,7 @@ def monthly() -> dict[tuple[int, dt.date, str], tuple[int, int]]:
     }
 
 
-def test_bump_is_an_upsert_on_day_and_month(tree):
+def test_bump_appends_deltas_that_compaction_adds_to_day_and_month(tree):
     day = dt.date(2026, 3, 5)
     facts.bump(tree.commune.pk, day, "dossiers.on_time", 1, 1)
     facts.bump(tree.commune.pk, day, "dossiers.on_time", 0, 1)
@@ -50,6 +52,8 @@ def test_bump_rolls_back_with_the_change(tree):
     with pytest.raises(RuntimeError), transaction.atomic():
         facts.bump(tree.commune.pk, dt.date(2026, 3, 5), "dossiers.received")
         raise RuntimeError
+    assert not FactDelta.objects.exists()
+    assert facts.compact() == 0
     assert not DailyFact.objects.exists() and not MonthlyFact.objects.exists()
 
 

@@ -36,7 +36,9 @@ def test_send_accept_and_values_stored(report, clerk, province_leader) -> None:
     assert sent.values["satisfaction"] == 8.5 and sent.values["by_field"] == {"tu_phap": 3, "dat_dai": 7}
     report.refresh_from_db()
     assert report.status == "submitted" and report.on_time is True and report.current_id == sent.pk
-    assert Value.objects.filter(submission=sent).count() == 9  # 7 numbers, 2 table rows... and the text
+    # 7 numbers, 2 table rows, the text, and the computed indicator prefilled from the platform facts
+    assert Value.objects.filter(submission=sent).count() == 10
+    assert sent.values["incoming_docs"] == 0
     services.accept(actor=province_leader, report=report)
     report.refresh_from_db()
     assert report.status == "accepted" and report.accepted_at is not None
@@ -67,11 +69,15 @@ def test_bad_values_are_refused_and_nothing_changes(report, clerk, values, field
     assert _state(report) == before
 
 
-def test_computed_indicator_is_optional_and_table_rows_are_optional_unless_required(report, clerk) -> None:
+def test_computed_indicator_is_filled_from_the_facts_and_table_rows_are_optional_unless_required(
+    report, clerk
+) -> None:
     values = good_values()
     values.pop("by_field")
+    values.pop("incoming_docs", None)
     sent = services.submit(actor=clerk, report=report, values=values)
-    assert "incoming_docs" not in sent.values
+    assert sent.values["incoming_docs"] == 0  # left empty: the platform's figure (no document yet)
+    assert "by_field" not in sent.values
 
 
 def test_foreign_agency_cannot_draft_or_send(report, foreign_staff, specialist, clerk) -> None:

@@ -8,12 +8,15 @@ from egov.audit.services import verify
 
 
 class Command(BaseCommand):
-    help = "Audit trail tools. 'audit verify' checks the hash chain and names the first tampered row."
+    help = (
+        "Audit trail tools. 'audit verify' checks every hash chain and names the first tampered row "
+        "(chain and seq)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser(
-            "verify", help="check the hash chain; exit status 1 when a row was edited, inserted or deleted"
+            "verify", help="check the hash chains; exit status 1 when a row was edited, inserted or deleted"
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -23,4 +26,6 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"audit chain broken: {result.problem} ({result.checked} rows verified before it)"
                 )
-            self.stdout.write(f"audit chain intact: {result.checked} rows verified")
+            self.stdout.write(
+                f"audit chains intact: {result.checked} rows verified in {result.chains} chains"
+            )
