@@ -428,7 +428,9 @@ def _late_items(board: Dashboard, root: Agency) -> None:
     overdue = Dossier.objects.filter(
         receiving_agency_id__in=ids, deadline_flag=DeadlineFlag.OVERDUE, status__in=OPEN_STATUSES
     )
-    board.late_counts["dossiers"] = overdue[:LATE_COUNT_CAP].count()
+    board.late_counts["dossiers"] = overdue.order_by()[
+        :LATE_COUNT_CAP
+    ].count()  # no default ordering: no sort
     board.late_dossiers = list(
         overdue.select_related("receiving_agency", "procedure").order_by("due_at", "pk")[:LATE_LIMIT]
     )
@@ -438,7 +440,7 @@ def _late_items(board: Dashboard, root: Agency) -> None:
         status__in=[S.REGISTERED, S.PRESENTED, S.ASSIGNED, S.IN_PROGRESS],
         due_date__lt=timezone.localdate(),
     )
-    board.late_counts["documents"] = late_docs[:LATE_COUNT_CAP].count()
+    board.late_counts["documents"] = late_docs.order_by()[:LATE_COUNT_CAP].count()
     board.late_documents = list(late_docs.select_related("agency").order_by("due_date", "pk")[:LATE_LIMIT])
 
 
