@@ -315,3 +315,10 @@ EGOV_REPORTING_JUMP_WARNING_PERCENT = env_int("EGOV_REPORTING_JUMP_WARNING_PERCE
 EGOV_REPORTING_REMIND_DAYS_BEFORE = env_int("EGOV_REPORTING_REMIND_DAYS_BEFORE", 2)
 # Platform facts: the pending deltas are moved into the daily and monthly facts every this many seconds.
 EGOV_REPORTING_COMPACT_SECONDS = env_int("EGOV_REPORTING_COMPACT_SECONDS", 60)
+
+# --- portal ---------------------------------------------------------------------------------------------
+# "Quên mật khẩu?" requests of the citizen portal allowed per client IP: "<n>/<second|minute|hour|day>"
+# (counted in the default cache); empty = no limit.
+EGOV_PASSWORD_RESET_RATE = env("EGOV_PASSWORD_RESET_RATE", "5/hour")
+# Seconds a password-reset link stays valid (Django's PASSWORD_RESET_TIMEOUT; staff and citizen links).
+PASSWORD_RESET_TIMEOUT = env_int("EGOV_PASSWORD_RESET_TIMEOUT", 86400)

@@ -386,6 +386,35 @@ def register_citizen(
     return user
 
 
+def reset_password(*, actor: Any, user: User, password: str, via: str = "email") -> User:
+    """Đặt lại mật khẩu: a citizen sets a new password after proving, with the one-time link of the reset
+    e-mail (checked by the caller with Django's token generator), that the account is his. Citizen accounts
+    only (staff passwords are reset by their administrators). Validates with the project's password
+    validators, saves, and writes ``directory.password_reset`` (never the password or its hash)."""
+    from django.contrib.auth.password_validation import validate_password
+
+    if actor is None or getattr(actor, "pk", None) != user.pk:
+        raise PermissionDenied(_("Chỉ chủ tài khoản được đặt lại mật khẩu của mình."))
+    if user.kind != User.Kind.CITIZEN or not user.is_active:
+        raise PermissionDenied(_("Tài khoản này không đặt lại mật khẩu qua Cổng dịch vụ công được."))
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from None
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        locked.set_password(password)
+        locked.save(update_fields=["password"])
+        record(
+            "directory.password_reset",
+            actor=locked,
+            target=locked,
+            after={"username": locked.username, "via": via},
+        )
+    user.password = locked.password
+    return user
+
+
 # --- Two-factor authentication (TOTP, django-otp) (added for the staff web interface; additive) ----------
 
 

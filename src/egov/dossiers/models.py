@@ -245,13 +245,16 @@ class Dossier(models.Model):
 
 
 class DossierStep(models.Model):
-    """One step of the dossier's processing, instantiated from the procedure's :class:`ProcessStep`."""
+    """One step of the dossier's processing, instantiated from the procedure's :class:`ProcessStep`. When a
+    step is returned to the previous one (``State.RETURNED``), the previous and the returned template steps
+    get new rows (same ``order``), so a template step may have several rows; at most one of them is open."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("Chờ xử lý")
         ACTIVE = "active", _("Đang xử lý")
         DONE = "done", _("Đã xong")
         CANCELLED = "cancelled", _("Đã hủy")
+        RETURNED = "returned", _("Trả lại bước trước")
 
     dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="steps")
     order = models.PositiveSmallIntegerField()
@@ -272,8 +275,16 @@ class DossierStep(models.Model):
     note = models.TextField(blank=True)
 
     class Meta:
-        ordering = ["dossier", "order"]
-        constraints = [models.UniqueConstraint(fields=["dossier", "order"], name="dossier_step_order")]
+        ordering = ["dossier", "order", "id"]
+        # A step returned to the previous one (trả lại bước trước) is played again in new rows: only one
+        # open (pending or active) row per template step; closed rows stay as the history.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier", "order"],
+                condition=Q(state__in=["pending", "active"]),
+                name="dossier_step_open_order",
+            )
+        ]
         indexes = [
             models.Index(
                 fields=["agency", "due_at", "id"], condition=Q(state="active"), name="dossier_step_active"

@@ -811,6 +811,23 @@ def _form_06(kit: _Kit, d: Dossier, width: float) -> tuple[list[Any], dt.datetim
 _RENDERERS = {"01": _form_01, "02": _form_02, "03": _form_03, "04": _form_04, "05": _form_05, "06": _form_06}
 
 
+def available_forms(dossier: Dossier) -> list[str]:
+    """The printed forms that exist for ``dossier``, in order — the one rule for the officer page, the API and
+    the citizen portal: 01 (giấy tiếp nhận) and 06 (phiếu kiểm soát) once received, 02 after a supplement
+    request, 03 when refused, 04 after an apology, 05 when stopped. A form whose event never happened is not
+    offered (and its download is a 404)."""
+    received = dossier.received_at is not None
+    wanted = {
+        "01": received,
+        "02": SupplementRequest.objects.filter(dossier=dossier).exists(),
+        "03": dossier.status == Status.REFUSED,
+        "04": Apology.objects.filter(dossier=dossier).exists(),
+        "05": dossier.status == Status.STOPPED,
+        "06": received,
+    }
+    return [code for code, present in wanted.items() if present]
+
+
 def form_pdf(dossier: Dossier, form: str) -> bytes:
     """Mẫu ``form`` ("01"–"06") of ``dossier`` as a PDF. Unknown form codes raise ``ValueError``."""
     if form not in _RENDERERS:

@@ -858,8 +858,15 @@ def complete_step(
     step.finished_by = actor if getattr(actor, "pk", None) else None
     step.note = note.strip()
     step.save(update_fields=["state", "finished_at", "finished_by", "note"])
-    nxt = d.steps.filter(state=DossierStep.State.PENDING).select_related("agency").order_by("order").first()
+    nxt = (
+        d.steps.filter(state=DossierStep.State.PENDING)
+        .select_related("agency", "handler")
+        .order_by("order")
+        .first()
+    )
     if nxt is not None:
+        if next_handler is None and _may_handle(nxt.handler, nxt):
+            next_handler = nxt.handler  # a step played again after a return: back to its handler
         _activate(d, nxt, actor, now, next_handler)
         d.save()
         _event(
@@ -895,6 +902,121 @@ def complete_step(
     )
     _audit("done", actor, d, before={"status": before}, after={"status": d.status, "on_time": d.is_on_time})
     notifications.send(d, "result_ready", key=event.pk)
+    return d
+
+
+def _previous_handler(step: DossierStep) -> User | None:
+    """Who gets the previous step back: its handler (or, unassigned, whoever finished it) while they still
+    may handle it (active account, the step's role or a leader role in its agency, delegations included);
+    otherwise nobody, and the step waits in the queue of its role holders."""
+    for candidate in (step.handler, step.finished_by):
+        if _may_handle(candidate, step):
+            return candidate
+    return None
+
+
+def _may_handle(user: User | None, step: DossierStep) -> bool:
+    return user is not None and user.is_active and _has_role(user, step.agency, (step.role, *LEADER_ROLES))
+
+
+@transaction.atomic
+def return_to_previous_step(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
+    """Trả lại bước trước (chuyển trả): the current step's handler (or a holder of its role in its agency)
+    sends the dossier back to the previous step of the process, with the reason. The current step is closed
+    as returned; the previous step opens again in a new row, with its previous handler when they may still
+    handle it (else its role holders), and the returned step waits after it in a new row, so the process
+    plays on as before. Step deadlines are counted again from now with each step's share of working days;
+    the appointment (ngày hẹn trả) does not change. Reception is not a step: the first processing step has
+    nothing to return to."""
+    d = _locked(dossier)
+    if d.status != S.PROCESSING:
+        raise ValidationError(
+            _("Chỉ trả lại bước trước khi hồ sơ đang xử lý (trạng thái hiện tại: “%(s)s”).")
+            % {"s": Status(d.status).label}
+        )
+    step = _require_step_actor(actor, d)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Cần ghi lý do trả lại bước trước.")})
+    previous = (
+        d.steps.filter(order__lt=step.order, state=DossierStep.State.DONE)
+        .select_related("agency", "handler", "finished_by")
+        .order_by("-order", "-id")
+        .first()
+    )
+    if previous is None:
+        raise ValidationError(
+            _("Bước “%(s)s” là bước xử lý đầu tiên: không có bước trước để trả lại.") % {"s": step.name}
+        )
+    now = clock.now()
+    handler = _previous_handler(previous)
+    back_to = next((u for u in (step.handler, actor) if _may_handle(u, step)), None)
+    step.state = DossierStep.State.RETURNED
+    step.finished_at = now
+    step.finished_by = actor if getattr(actor, "pk", None) else None
+    step.note = reason
+    step.save(update_fields=["state", "finished_at", "finished_by", "note"])
+    # The steps from the previous one on are played again: new deadlines from now, cumulated.
+    later = list(d.steps.filter(state=DossierStep.State.PENDING, order__gt=step.order).order_by("order"))
+    cumulative = previous.days
+    reopened = DossierStep.objects.create(
+        dossier=d,
+        order=previous.order,
+        name=previous.name,
+        role=previous.role,
+        agency=previous.agency,
+        days=previous.days,
+        state=DossierStep.State.ACTIVE,
+        handler=handler,
+        started_at=now,
+        due_at=deadlines.appointment(now, cumulative),
+    )
+    cumulative += step.days
+    DossierStep.objects.create(
+        dossier=d,
+        order=step.order,
+        name=step.name,
+        role=step.role,
+        agency=step.agency,
+        days=step.days,
+        handler=back_to,  # after the previous step, the returned step goes back to them (complete_step)
+        due_at=deadlines.appointment(now, cumulative),
+    )
+    for pending in later:
+        cumulative += pending.days
+        pending.due_at = deadlines.appointment(now, cumulative)
+        pending.save(update_fields=["due_at"])
+    d.current_step = reopened
+    d.save(update_fields=["current_step", "updated_at"])
+    _event(
+        d,
+        "step_returned",
+        actor,
+        from_status=d.status,
+        step=step,
+        agency=step.agency,
+        note=reason,
+        at=now,
+        started_at=now,
+        due_at=reopened.due_at,
+        from_step=step.order,
+        to_step=reopened.order,
+        to_step_name=reopened.name,
+        handler=handler.pk if handler is not None else None,
+    )
+    _audit(
+        "step.return",
+        actor,
+        d,
+        before={"step": step.order, "handler": step.handler_id},
+        after={
+            "step": reopened.order,
+            "handler": reopened.handler_id,
+            "step_due_at": reopened.due_at,
+            "reason": reason,
+        },
+    )
+    # No message: the notify app has events for applicants only; the step is in the handler's queue.
     return d
 
 
@@ -1567,6 +1689,7 @@ __all__ = [
     "request_payment",
     "request_supplement",
     "return_result",
+    "return_to_previous_step",
     "start_processing",
     "stop",
     "submit_group",

@@ -39,7 +39,7 @@ from egov.directory.auth_views import staff_required
 from egov.directory.forms import add_service_errors
 from egov.directory.models import Agency, Delegation, Position, Role, User
 from egov.documents import files
-from egov.dossiers import deadlines, forms, selectors, services
+from egov.dossiers import deadlines, forms, printouts, selectors, services
 from egov.dossiers.models import Dossier, DossierStep, Rating, Status
 from egov.notify import selectors as notify_selectors
 from egov.procedures import selectors as procedure_selectors
@@ -58,6 +58,7 @@ EVENT_LABELS = {
     "processing": pgettext_lazy("dossier timeline", "Chuyển xử lý"),
     "assigned": pgettext_lazy("dossier timeline", "Phân công xử lý"),
     "step_done": pgettext_lazy("dossier timeline", "Hoàn thành bước xử lý"),
+    "step_returned": pgettext_lazy("dossier timeline", "Trả lại bước trước"),
     "done": pgettext_lazy("dossier timeline", "Đã xử lý xong"),
     "supplement_requested": pgettext_lazy("dossier timeline", "Yêu cầu bổ sung hồ sơ"),
     "supplement_provided": pgettext_lazy("dossier timeline", "Bổ sung hồ sơ"),
@@ -159,6 +160,10 @@ def abilities(
     if steps is None:
         steps = list(dossier.steps.select_related("agency").order_by("order"))
     last = steps[-1] if steps else None
+    current_order = step.order if step is not None else 0
+    has_previous = active and any(
+        s.order < current_order and s.state == DossierStep.State.DONE for s in steps
+    )
     issuer = (last.agency if last else dossier.receiving_agency).organisation()
     result_allowed = officer or r.has(issuer, (*LEADER_ROLES, Role.SPECIALIST, Role.CLERK))
     return {
@@ -167,6 +172,7 @@ def abilities(
         "start": officer and status == S.RECEIVED,
         "forward": step_actor and status == S.PROCESSING,
         "complete": step_actor and status == S.PROCESSING,
+        "return_step": step_actor and status == S.PROCESSING and has_previous,
         "supplement": (officer or step_actor) and status in (S.NEW, S.RECEIVED, S.PROCESSING),
         "provide": officer and status == S.SUPPLEMENT,
         "payment_request": (officer or step_actor) and status in (S.RECEIVED, S.PROCESSING),
@@ -403,8 +409,10 @@ def _timeline_rows(dossier: Dossier) -> list[dict[str, Any]]:
     for event in selectors.timeline(dossier):
         data = event.data or {}
         details: list[str] = []
-        if event.step is not None and event.kind in ("processing", "assigned", "step_done"):
+        if event.step is not None and event.kind in ("processing", "assigned", "step_done", "step_returned"):
             details.append(_("Bước: %(s)s") % {"s": event.step.name})
+        if event.kind == "step_returned" and data.get("to_step_name"):
+            details.append(_("Trả lại bước: %(s)s") % {"s": data["to_step_name"]})
         if data.get("receipt"):
             details.append(_("Biên lai số %(n)s") % {"n": data["receipt"]})
         if data.get("amount"):
@@ -430,21 +438,9 @@ def _timeline_rows(dossier: Dossier) -> list[dict[str, Any]]:
     return rows
 
 
-def _printouts(dossier: Dossier, supplements: int, apologies: int) -> list[tuple[str, Any]]:
-    wanted = []
-    if dossier.received_at is not None:
-        wanted.append("01")
-    if supplements:
-        wanted.append("02")
-    if dossier.status == S.REFUSED:
-        wanted.append("03")
-    if apologies:
-        wanted.append("04")
-    if dossier.status == S.STOPPED:
-        wanted.append("05")
-    if dossier.received_at is not None:
-        wanted.append("06")
-    return [(code, PRINTOUTS[code]) for code in wanted]
+def _printouts(dossier: Dossier) -> list[tuple[str, Any]]:
+    """The printed forms the page offers (the one rule: :func:`printouts.available_forms`)."""
+    return [(code, PRINTOUTS[code]) for code in printouts.available_forms(dossier)]
 
 
 def _page_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
@@ -468,7 +464,7 @@ def _page_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
         "feedback": list(dossier.feedback.select_related("author").order_by("created_at")),
         "notices": notices,
         "timeline": _timeline_rows(dossier),
-        "printouts": _printouts(dossier, len(supplements), len(apologies)),
+        "printouts": _printouts(dossier),
         "result_file": selectors.result_file_for(user, dossier),
     }
 
@@ -506,13 +502,9 @@ def result_file(request: HttpRequest, pk: int) -> HttpResponseBase:
 def printout(request: HttpRequest, pk: int, form: str) -> HttpResponse:
     """Mẫu 01–06 of Thông tư 01/2018/TT-VPCP as a PDF shown in the browser (to print for the applicant)."""
     dossier = _dossier_or_404(_user(request), pk)
-    available = dict(_printouts(dossier, dossier.supplements.count(), selectors.apologies(dossier).count()))
+    available = dict(_printouts(dossier))
     if form not in available:
         raise Http404(_("Hồ sơ này không có mẫu phiếu %(f)s.") % {"f": form})
-    try:
-        from egov.dossiers import printouts
-    except ImportError as exc:  # pragma: no cover - the printouts module ships with the dossier app
-        raise Http404(_("Chức năng in phiếu chưa sẵn sàng.")) from exc
     data = printouts.form_pdf(dossier, form)
     return _pdf_response(data, f"mau-{form}-{_safe_name(dossier.code)}.pdf")
 
@@ -642,6 +634,18 @@ ACTIONS: dict[str, Action] = {
             % {"s": res.current_step.name if res.current_step else ""}
         ),
         gettext_lazy("Ghi ý kiến xử lý và chuyển hồ sơ sang bước tiếp theo của quy trình."),
+    ),
+    "return_step": Action(
+        gettext_lazy("Trả lại bước trước"),
+        gettext_lazy("Trả lại"),
+        lambda r, u, d, b: forms.ReasonForm(_data(r, b)),
+        lambda u, d, f: services.return_to_previous_step(actor=u, dossier=d, reason=f.cleaned_data["reason"]),
+        lambda d, res: (
+            _("Đã trả hồ sơ về bước “%(s)s”.") % {"s": res.current_step.name if res.current_step else ""}
+        ),
+        gettext_lazy(
+            "Chuyển trả hồ sơ về bước xử lý trước để làm lại, kèm lý do. Ngày hẹn trả kết quả không thay đổi."
+        ),
     ),
     "supplement": Action(
         gettext_lazy("Yêu cầu bổ sung, hoàn thiện hồ sơ"),

@@ -8,7 +8,7 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
@@ -420,3 +420,46 @@ class FeedbackForm(forms.Form):
     text = forms.CharField(
         label=gettext_lazy("Phản ánh, kiến nghị"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+# --- Quên mật khẩu (password reset of citizen accounts) ----------------------------------------------------
+
+
+class CitizenPasswordResetForm(forms.Form):
+    """Step 1 of "Quên mật khẩu?": the e-mail address of the account. Only the address's format is checked
+    here; whether it belongs to an account is never shown (see :func:`egov.portal.views.password_reset`)."""
+
+    email = forms.EmailField(
+        label=gettext_lazy("Thư điện tử của tài khoản"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )
+
+    def users(self) -> list[Any]:
+        """The active citizen accounts with this address and a usable password (Django's own rule, as in
+        :class:`django.contrib.auth.forms.PasswordResetForm`); staff accounts are never among them."""
+        email = self.cleaned_data["email"].strip()
+        candidates = User.objects.filter(email__iexact=email, is_active=True, kind=User.Kind.CITIZEN)
+        return [u for u in candidates if u.has_usable_password()]
+
+
+class CitizenSetPasswordForm(SetPasswordForm):
+    """Step 2: the new password, checked by the project's password validators; saved by
+    :func:`egov.directory.services.reset_password` (audited)."""
+
+    def __init__(self, user: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].label = _("Mật khẩu mới")
+        self.fields["new_password2"].label = _("Nhập lại mật khẩu mới")
+        self.fields["new_password2"].help_text = ""
+        self.error_messages = {
+            **self.error_messages,
+            "password_mismatch": _("Hai mật khẩu không giống nhau."),
+        }
+
+    def save(self, commit: bool = True) -> Any:
+        from egov.directory import services as directory_services
+
+        return directory_services.reset_password(
+            actor=self.user, user=self.user, password=self.cleaned_data["new_password1"]
+        )

@@ -31,4 +31,12 @@ urlpatterns = [
     path("dang-nhap/", views.CitizenLoginView.as_view(), name="login"),
     path("dang-xuat/", views.logout_view, name="logout"),
     path("dang-ky/", views.register, name="register"),
+    path("quen-mat-khau/", views.password_reset, name="password-reset"),
+    path("quen-mat-khau/da-gui/", views.password_reset_done, name="password-reset-done"),
+    path(
+        "dat-lai-mat-khau/<str:uidb64>/<str:token>/",
+        views.CitizenPasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("dat-lai-mat-khau/xong/", views.password_reset_complete, name="password-reset-complete"),
 ]

@@ -15,25 +15,36 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
-from django.contrib.auth.views import LoginView, redirect_to_login
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.contrib.auth.views import LoginView, PasswordResetConfirmView, redirect_to_login
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
 
+from egov.core.middleware import client_ip
 from egov.directory import services as directory_services
 from egov.directory.forms import add_service_errors
+from egov.directory.models import User
 from egov.documents import files
 from egov.dossiers import deadlines, selectors, services
 from egov.dossiers.api.public import lookup_allowed
@@ -136,6 +147,113 @@ def register(request: HttpRequest) -> HttpResponse:
                 target = reverse("portal:home")
             return redirect(target)
     return render(request, "portal/register.html", {"form": form, "section": "login"})
+
+
+# --- Quên mật khẩu (password reset of citizen accounts) ---------------------------------------------------
+
+
+class PasswordResetThrottle(SimpleRateThrottle):
+    """Reset requests per client IP at ``EGOV_PASSWORD_RESET_RATE`` (read at each request), counted in the
+    default cache. The address is :func:`egov.core.middleware.client_ip` (``REMOTE_ADDR``), never a header
+    the caller writes."""
+
+    scope = "password_reset"
+
+    def get_rate(self) -> str | None:
+        return str(getattr(settings, "EGOV_PASSWORD_RESET_RATE", "") or "").strip() or None
+
+    def parse_rate(self, rate: str | None) -> tuple[int | None, int | None]:
+        try:
+            return super().parse_rate(rate)
+        except (ValueError, KeyError, IndexError) as exc:
+            raise ImproperlyConfigured(
+                f"EGOV_PASSWORD_RESET_RATE={rate!r}: expected <n>/<second|minute|hour|day>, e.g. 5/hour"
+            ) from exc
+
+    def get_cache_key(self, request: Any, view: Any) -> str | None:
+        return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
+
+
+def _reset_allowed(request: HttpRequest) -> tuple[bool, int]:
+    throttle = PasswordResetThrottle()
+    if throttle.allow_request(cast(Request, request), cast(APIView, None)):
+        return True, 0
+    wait = throttle.wait()
+    return False, max(1, math.ceil(wait if wait is not None else getattr(throttle, "duration", None) or 60))
+
+
+@never_cache
+@sensitive_post_parameters("email")
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Quên mật khẩu: the citizen gives the account's e-mail address. Whatever the address (a citizen
+    account, a staff account, nobody), the answer is the same redirect to the same page; only for an active
+    citizen account with that address is the e-mail queued (:func:`egov.portal.tasks.send_password_reset`,
+    which makes the one-time link when it sends). Rate-limited per client IP (``EGOV_PASSWORD_RESET_RATE``):
+    over the limit a 429 page with ``Retry-After`` and nothing queued."""
+    form = forms.CitizenPasswordResetForm(request.POST or None)
+    if request.method == "POST":
+        allowed, wait = _reset_allowed(request)
+        if not allowed:
+            response = render(
+                request, "portal/password_reset_limited.html", {"section": "login", "wait": wait}, status=429
+            )
+            response["Retry-After"] = str(wait)
+            return response
+        if form.is_valid():
+            from egov.portal.tasks import send_password_reset
+
+            requested_at = timezone.now().isoformat()
+            with transaction.atomic():
+                for user in form.users():
+                    send_password_reset.enqueue(user.pk, requested_at)
+            return redirect("portal:password-reset-done")
+    return render(
+        request,
+        "portal/password_reset_form.html",
+        {"form": form, "section": "login"},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@require_safe
+def password_reset_done(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "portal/password_reset_done.html",
+        {"section": "login", "hours": max(1, round(settings.PASSWORD_RESET_TIMEOUT / 3600))},
+    )
+
+
+class CitizenPasswordResetConfirmView(PasswordResetConfirmView):
+    """The link of the e-mail: Django's view (the token leaves the URL for the session at once, and is
+    checked again on submission), for citizen accounts only; the new password is saved by
+    :func:`egov.directory.services.reset_password`. The citizen then signs in with it."""
+
+    form_class = forms.CitizenSetPasswordForm
+    template_name = "portal/password_reset_confirm.html"
+    success_url = reverse_lazy("portal:password-reset-complete")
+    extra_context = {"section": "login"}
+
+    def get_user(self, uidb64: str) -> Any:
+        user = super().get_user(uidb64)
+        if user is None or getattr(user, "kind", None) != User.Kind.CITIZEN or not user.is_active:
+            return None
+        return user
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        try:
+            return super().form_valid(form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        return self.form_invalid(form)
+
+
+@require_safe
+def password_reset_complete(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/password_reset_complete.html", {"section": "login"})
 
 
 # --- catalogue ------------------------------------------------------------------------------------------
@@ -423,7 +541,7 @@ def _detail_context(request: HttpRequest, dossier: Dossier, **forms_: Any) -> di
         "withdraw_form": forms_.get("withdraw_form") or forms.WithdrawForm(),
         "can_withdraw": dossier.status
         in (Status.NEW, Status.RECEIVED, Status.PROCESSING, Status.SUPPLEMENT, Status.PAYMENT),
-        "printouts": _printouts_available(),
+        "letters": _letters(dossier),
         "Status": Status,
         "section": "mine",
     }
@@ -564,17 +682,39 @@ def paper_download(request: HttpRequest, pk: int, paper_id: int) -> HttpResponse
         raise Http404 from None
 
 
-#: Printed forms a citizen may download for his own dossier (Thông tư 01/2018/TT-VPCP).
-CITIZEN_FORMS = {"01", "02", "03", "04", "05"}
+#: Printed forms a citizen may download for his own dossier (Thông tư 03/2025/TT-VPCP, Phụ lục I), with the
+#: label of the portal's link; 06 (phiếu kiểm soát) and 07 (sổ theo dõi) are the agency's own.
+CITIZEN_FORMS: dict[str, Any] = {
+    "01": gettext_lazy("Giấy tiếp nhận hồ sơ và hẹn trả kết quả (mẫu 01)"),
+    "02": gettext_lazy("Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ (mẫu 02)"),
+    "03": gettext_lazy("Phiếu từ chối tiếp nhận giải quyết hồ sơ (mẫu 03)"),
+    "04": gettext_lazy("Văn bản xin lỗi và hẹn lại ngày trả kết quả (mẫu 04)"),
+    "05": gettext_lazy("Thông báo dừng giải quyết hồ sơ (mẫu 05)"),
+}
+
+
+def _citizen_forms(dossier: Dossier) -> list[str]:
+    """The citizen's letters that exist for ``dossier``: the one rule of
+    :func:`egov.dossiers.printouts.available_forms` (a refusal letter only for a refused dossier…)."""
+    if not _printouts_available():
+        return []
+    from egov.dossiers import printouts  # type: ignore[attr-defined,unused-ignore]
+
+    return [code for code in printouts.available_forms(dossier) if code in CITIZEN_FORMS]
+
+
+def _letters(dossier: Dossier) -> list[tuple[str, Any]]:
+    return [(code, CITIZEN_FORMS[code]) for code in _citizen_forms(dossier)]
 
 
 @citizen_required
 @require_safe
 def printout(request: HttpRequest, pk: int, form: str) -> HttpResponse:
-    """Mẫu 01 (giấy tiếp nhận và hẹn trả), 02–05 of the citizen's own dossier, as PDF."""
+    """Mẫu 01 (giấy tiếp nhận và hẹn trả), 02–05 of the citizen's own dossier, as PDF — only a form whose
+    event happened (:func:`_citizen_forms`); any other is a 404."""
     dossier = _own_dossier(request, pk)
-    if form not in CITIZEN_FORMS or not _printouts_available():
-        raise Http404
+    if form not in CITIZEN_FORMS or form not in _citizen_forms(dossier):
+        raise Http404(_("Hồ sơ này không có mẫu phiếu %(f)s.") % {"f": form})
     from egov.dossiers import printouts  # type: ignore[attr-defined,unused-ignore]
 
     try:

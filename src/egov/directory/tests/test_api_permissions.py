@@ -432,6 +432,7 @@ def _dossier_routes() -> dict[str, RouteSpec]:
         "start": lambda w: {"handler": w.foreign.pk},
         "forward": lambda w: {"handler": w.foreign.pk},
         "complete-step": lambda w: {"note": "x"},
+        "return-step": lambda w: {"reason": "Dự thảo chưa đạt"},
         "request-supplement": lambda w: {"reason": "Thiếu giấy tờ"},
         "provide-supplement": lambda w: {"note": "x"},
         "request-payment": lambda w: {"amount": 1000},

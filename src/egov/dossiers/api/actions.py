@@ -84,6 +84,18 @@ STAFF_ACTIONS: tuple[ObjectAction, ...] = (
         url_path="complete-step",
     ),
     ObjectAction(
+        "return_step",
+        services.return_to_previous_step,
+        "Return to the previous step",
+        "Trả lại bước trước (chuyển trả): the current step is closed as returned and the previous step of "
+        "the process opens again (its previous handler, else its role holders), with the reason; step "
+        "deadlines are counted again from now, the appointment does not change. The current step's "
+        "handler or role holders; not from the first processing step.",
+        s.StepReturnSerializer,
+        operation_id="dossiers_return_step",
+        url_path="return-step",
+    ),
+    ObjectAction(
         "request_supplement",
         services.request_supplement,
         "Request a supplement",

@@ -489,6 +489,10 @@ class ReasonSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(help_text="Lý do (shown to the applicant).")
 
 
+class StepReturnSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(help_text="Lý do trả lại bước trước (shown on the timeline).")
+
+
 class OptionalReasonSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 

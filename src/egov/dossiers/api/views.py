@@ -60,7 +60,6 @@ from egov.dossiers.models import (
     DossierGroup,
     DossierPaper,
     DossierStep,
-    Status,
 )
 from egov.notify import selectors as notify
 
@@ -175,20 +174,8 @@ def _safe_name(text: str) -> str:
 
 
 def forms_of(dossier: Dossier) -> set[str]:
-    """The printed forms that exist for ``dossier``, as the officer page lists them: 01 and 06 once received,
-    02 after a supplement request, 03 when refused, 04 after an apology, 05 when stopped."""
-    found = set()
-    if dossier.received_at is not None:
-        found |= {"01", "06"}
-    if dossier.supplements.exists():
-        found.add("02")
-    if dossier.status == Status.REFUSED:
-        found.add("03")
-    if selectors.apologies(dossier).exists():
-        found.add("04")
-    if dossier.status == Status.STOPPED:
-        found.add("05")
-    return found
+    """The printed forms that exist for ``dossier`` (the one rule: :func:`printouts.available_forms`)."""
+    return set(printouts.available_forms(dossier))
 
 
 def _book_agencies(user: User) -> dict[int, Agency] | None:
