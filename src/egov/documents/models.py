@@ -98,7 +98,8 @@ class Register(models.Model):
 
 
 class RegisterCounter(models.Model):
-    """The last number given in a register for a year. Locked (``SELECT … FOR UPDATE``) while numbering,
+    """The last number given in a register for a year. Numbering bumps it with ``UPDATE … RETURNING``
+    (``numbering.take_next_number`` / ``number_incoming``), which locks the row until the transaction ends,
     so concurrent clerks never get the same number nor leave a gap."""
 
     register = models.ForeignKey(Register, on_delete=models.PROTECT, related_name="counters")
