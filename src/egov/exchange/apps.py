@@ -10,7 +10,9 @@ class ExchangeConfig(AppConfig):
         from egov.documents.models import IncomingDocument, OutgoingDocument
         from egov.documents.outgoing import outgoing_issuing, outgoing_revoking
         from egov.documents.signals import incoming_status_changing
-        from egov.exchange import agency
+        from egov.exchange import agency, routing
+
+        routing.connect_signals()
 
         outgoing_issuing.connect(
             agency.on_outgoing_issuing, sender=OutgoingDocument, dispatch_uid="exchange.outbox"

@@ -22,11 +22,12 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from egov.audit.services import record
+from egov.exchange import routing
 from egov.exchange.edxml import (
     DocumentPacket,
     EdxmlError,
@@ -123,10 +124,19 @@ def register_organ(
 
 
 def authenticate(system_id: str, secret: str) -> HubSystem:
-    system = HubSystem.objects.filter(system_id=system_id, active=True).first()
+    """The active system with these credentials, from the process's routing snapshot (one version read,
+    see :mod:`egov.exchange.routing`). The snapshot travels with the returned object, so accepting a packet
+    in the same request routes it against the very state its sender was authenticated with."""
+    snapshot = routing.current()
+    system = snapshot.system(system_id) if system_id else None
     if system is None or not secret or not system.check_secret(secret):
         raise HubError(HubError.BAD_CREDENTIALS, "Sai X-SystemId hoặc X-SecretKey.")
+    system._routing = snapshot  # type: ignore[attr-defined]
     return system
+
+
+def _snapshot_for(system: HubSystem) -> routing.Snapshot:
+    return getattr(system, "_routing", None) or routing.current()
 
 
 # --- accepting packets ----------------------------------------------------------------------------------
@@ -240,21 +250,15 @@ def _recipients(packet: DocumentPacket | StatusPacket) -> list[str]:
     return list(dict.fromkeys(o.organ_id for o in packet.recipients if o.organ_id))
 
 
-def _route(sender: str, organ_ids: list[str], source: HubSystem) -> list[Route]:
-    """Check that ``sender`` belongs to ``source`` and route every recipient: one query for the sender and
-    the recipients (organ, its system, both active?), a second one only if the parent hub is needed."""
+def _route(sender: str, organ_ids: list[str], source: HubSystem, snapshot: routing.Snapshot) -> list[Route]:
+    """Check that ``sender`` belongs to ``source`` and route every recipient (organ, its system, both
+    active?) with the routing snapshot: no query."""
     if not organ_ids:
         raise HubError(HubError.NOT_STANDARD, "Gói tin không có cơ quan nhận (OrganId).")
-    rows = HubOrgan.objects.filter(organ_id__in={sender, *organ_ids}).values_list(
-        "organ_id", "system_id", "active", "system__active"
-    )
-    organs = {
-        organ_id: (system_id, active and system_active) for organ_id, system_id, active, system_active in rows
-    }
+    organs = snapshot.organs
     if not source.is_parent and organs.get(sender, (None, False))[0] != source.pk:
         raise HubError(HubError.SENDER_NOT_REGISTERED, f"Cơ quan gửi {sender} chưa đăng ký với hệ thống này.")
     routes = []
-    parent: list[int | None] = []
     for organ_id in organ_ids:
         organ = organs.get(organ_id)
         if organ is not None:
@@ -267,46 +271,40 @@ def _route(sender: str, organ_ids: list[str], source: HubSystem) -> list[Route]:
             continue
         if source.is_parent:
             continue  # from the parent hub: recipients elsewhere are served by their own hubs
-        if not parent:
-            parent.append(
-                HubSystem.objects.filter(is_parent=True, active=True)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-                .first()
-            )
-        if parent[0] is None:
+        if snapshot.parent is None:
             raise HubError(HubError.RECIPIENT_NOT_FOUND, f"Không tìm thấy cơ quan nhận {organ_id}.")
-        routes.append(Route(organ_id, Delivery.Route.PARENT, parent[0]))
+        routes.append(Route(organ_id, Delivery.Route.PARENT, snapshot.parent))
     if not routes:
         raise HubError(HubError.RECIPIENT_NOT_FOUND, "Không có cơ quan nhận nào thuộc trục này.")
     return routes
 
 
-_trust_cache: list[tuple[Any, tuple[Any, ...]]] = [((), ())]  # [(key, certificates)], swapped whole
-
-
-def _trusted_certificates() -> tuple[Any, ...]:
-    """The trust roots, parsed once per process and parsed again only when the set changes (the key is the
-    ids and fingerprints of the active roots: one small indexed query per packet instead of loading and
-    parsing every PEM for each one)."""
-    from egov.signing import crypto
-    from egov.signing.models import Certificate
-
-    key = tuple(Certificate.objects.trust_roots().order_by("pk").values_list("pk", "fingerprint_sha256"))
-    cached_key, certificates = _trust_cache[0]
-    if key != cached_key:
-        pems = Certificate.objects.filter(pk__in=[pk for pk, _ in key]).order_by("pk").only("certificate_pem")
-        certificates = tuple(crypto.load_pem(c.certificate_pem) for c in pems)
-        _trust_cache[0] = (key, certificates)
-    return certificates
-
-
-def reader_options() -> ReaderOptions:
+def reader_options(snapshot: routing.Snapshot | None = None) -> ReaderOptions:
+    """The codec's limits and the trust roots (from the routing snapshot: parsed once per change)."""
     return ReaderOptions(
         max_packet_bytes=settings.EGOV_EDXML_MAX_PACKET_BYTES,
         max_attachment_bytes=settings.EGOV_EDXML_MAX_ATTACHMENT_BYTES,
-        trusted_certificates=_trusted_certificates(),
+        trusted_certificates=(snapshot or routing.current()).trust_roots,
     )
+
+
+_EXISTING_SQL: dict[str, str] = {}
+
+
+def _existing_packet(content_key: str) -> Packet | None:
+    """The packet already stored under ``content_key`` (a resend): one probe of the unique index."""
+    connection = connections[router.db_for_read(Packet)]
+    sql = _EXISTING_SQL.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        sql = _EXISTING_SQL[connection.vendor] = (
+            f"SELECT {quote('id')} FROM {quote(Packet._meta.db_table)} "  # noqa: S608
+            f"WHERE {quote('content_key')} = %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [content_key])
+        row = cursor.fetchone()
+    return None if row is None else Packet.objects.get(pk=row[0])
 
 
 def _refusal(exc: EdxmlError) -> HubError:
@@ -339,7 +337,8 @@ def accept_packet(
     limit = settings.EGOV_EDXML_MAX_PACKET_BYTES
     now = timezone.now()
     packet_id = uuid.uuid4()
-    reader = PacketReader(reader_options())
+    snapshot = _snapshot_for(system)
+    reader = PacketReader(reader_options(snapshot))
     sink = _Sink(f"exchange/{now:%Y/%m/%d}/{packet_id}.edxml")
     committed = False
     try:
@@ -362,7 +361,7 @@ def accept_packet(
             raise HubError(HubError.FILE_INVALID, "Tệp gói tin rỗng.")
         sha256 = digest.hexdigest()
         content_key = hashlib.sha256(f"{system.pk}:{sha256}".encode()).hexdigest()
-        existing = Packet.objects.filter(content_key=content_key).first()
+        existing = _existing_packet(content_key)
         if existing is not None:
             return existing
         if refused is not None:
@@ -378,7 +377,7 @@ def accept_packet(
                 message_type = "status" if is_status else BUSINESS_MESSAGE[int(parsed.business.doc_type)]  # type: ignore[union-attr]
             if is_status != (message_type == "status"):
                 raise HubError(HubError.NOT_STANDARD, "messageType không khớp loại gói tin.")
-            routes = _route(sender, _recipients(parsed), system)
+            routes = _route(sender, _recipients(parsed), system, snapshot)
             meta = {
                 "sender_organ_id": sender,
                 "sender_name": parsed.sender.name if hasattr(parsed.sender, "name") else "",

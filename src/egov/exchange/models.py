@@ -74,6 +74,21 @@ class HubSystem(models.Model):
         )
 
 
+class RoutingVersion(models.Model):
+    """One row whose ``version`` gets a new random value, in the writer's transaction, whenever a connected
+    system, an organ or a trust root changes (signals in :mod:`egov.exchange.routing`). Each hub process
+    keeps a snapshot of systems, organs and trust roots and reloads it when this value differs: one tiny
+    read per request instead of loading credentials, routes and certificates for every packet."""
+
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "routing version"
+
+    def __str__(self) -> str:
+        return f"routing version {self.version}"
+
+
 class HubOrgan(models.Model):
     """An agency (OrganId, QCVN 102 code) reachable through a connected system."""
 
