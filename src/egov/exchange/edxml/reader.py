@@ -26,6 +26,7 @@ import codecs
 import io
 import os
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -169,21 +170,48 @@ def _lname(el: etree._Element) -> str:
     return tag[tag.rfind("}") + 1 :].lower()
 
 
+# The children of an element by lower-case local name, built once per element while a packet is
+# interpreted (``_interpret`` opens the memo): the header lookups ask MessageHeader for some twenty names,
+# which would otherwise walk its children twenty times. Keyed by id(); the element itself is kept in the
+# value, so an id cannot be reused while the memo lives. One memo per thread (web servers run several).
+_memo = threading.local()
+_Index = dict[str, list[tuple[int, etree._Element]]]
+
+
+def _index(el: etree._Element) -> _Index:
+    memo: dict[int, tuple[etree._Element, _Index]] | None = getattr(_memo, "cache", None)
+    if memo is not None:
+        hit = memo.get(id(el))
+        if hit is not None:
+            return hit[1]
+    index: _Index = {}
+    for position, child in enumerate(el.iterchildren(etree.Element)):
+        index.setdefault(_lname(child), []).append((position, child))
+    if memo is not None:
+        memo[id(el)] = (el, index)
+    return index
+
+
 def _kids(el: etree._Element | None, *names: str) -> list[etree._Element]:
     if el is None:
         return []
-    wanted = {n.lower() for n in names}
-    return [c for c in el.iterchildren(etree.Element) if _lname(c) in wanted]
+    index = _index(el)
+    found = [pair for n in {n.lower() for n in names} for pair in index.get(n, ())]
+    if len(names) > 1:
+        found.sort(key=lambda pair: pair[0])
+    return [child for _, child in found]
 
 
 def _kid(el: etree._Element | None, *names: str) -> etree._Element | None:
     if el is None:
         return None
-    wanted = {n.lower() for n in names}
-    for c in el.iterchildren(etree.Element):
-        if _lname(c) in wanted:
-            return c
-    return None
+    index = _index(el)
+    best: tuple[int, etree._Element] | None = None
+    for name in names:
+        matches = index.get(name.lower())
+        if matches and (best is None or matches[0][0] < best[0]):
+            best = matches[0]
+    return None if best is None else best[1]
 
 
 def _text(el: etree._Element | None, *names: str) -> str:
@@ -704,6 +732,14 @@ def read_packet(
 
 
 def _interpret(root: etree._Element, marker: bytes, spools: list[Spool], opts: ReaderOptions) -> Packet:
+    _memo.cache = {}
+    try:
+        return _interpret_tree(root, marker, spools, opts)
+    finally:
+        _memo.cache = None
+
+
+def _interpret_tree(root: etree._Element, marker: bytes, spools: list[Spool], opts: ReaderOptions) -> Packet:
     ctx = _Context()
     if _lname(root) != "edxml":
         raise EdxmlContentError(f"root element is <{etree.QName(root).localname}>, not <edXML>")

@@ -33,6 +33,8 @@ from __future__ import annotations
 import base64
 import binascii
 import enum
+import hashlib
+import hmac
 import re
 import secrets
 from collections.abc import Callable, Iterable, Sequence
@@ -43,7 +45,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from lxml import etree
 from signxml import SignatureConfiguration, XMLSigner, XMLVerifier
@@ -61,6 +63,7 @@ from signxml.exceptions import (
     InvalidSignature,
     SignXMLException,
 )
+from signxml.util import _remove_sig
 
 from .errors import EdxmlError
 from .model import DSIG_NS
@@ -108,16 +111,22 @@ class MarkerExpander:
     def __init__(self, marker: bytes, source: Callable[[int], Iterable[bytes]]) -> None:
         self.marker = marker
         self._source = source
-        self._pattern = re.compile(re.escape(marker) + rb"(\d+)\n*")
 
     @staticmethod
     def new_marker() -> bytes:
         return b"edxml-attachment-" + secrets.token_hex(16).encode() + b"-"
 
     def expand(self, data: bytes, sink: Callable[[bytes], None]) -> None:
+        """``marker`` + index (+ newlines) → the attachment text; found with ``bytes.find`` (the marker is
+        new for each packet, so a compiled pattern could not be reused)."""
         last = 0
-        for m in self._pattern.finditer(data):
-            sink(data[last : m.start()])
+        while (start := data.find(self.marker, last)) != -1:
+            m = _INDEX.match(data, start + len(self.marker))
+            if m is None:  # not one of ours (a marker is always followed by its index)
+                sink(data[last : start + 1])
+                last = start + 1
+                continue
+            sink(data[last:start])
             for chunk in self._source(int(m.group(1))):
                 sink(
                     chunk.replace(b"&", b"&amp;")
@@ -127,6 +136,9 @@ class MarkerExpander:
                 )
             last = m.end()
         sink(data[last:])
+
+
+_INDEX = re.compile(rb"(\d+)\n*")
 
 
 def _streamed_digest(expander: MarkerExpander | None, data: bytes, algorithm: Any) -> bytes | None:
@@ -357,6 +369,23 @@ def verify_tree(
     certs = _certificates(standard)
     method_uri = standard.find(f"{{{DSIG_NS}}}SignedInfo/{{{DSIG_NS}}}SignatureMethod").get("Algorithm", "")
     digest_uri = standard.find(f".//{{{DSIG_NS}}}DigestMethod").get("Algorithm", "")
+    fast = _verify_egov_profile(root, standard, certs, expander, parser)
+    if fast is not None:
+        outcome, cert = fast
+        if outcome == "digest":
+            return SignatureResult(
+                SignatureStatus.INVALID,
+                "digest mismatch: the packet was changed after it was signed",
+                signer=cert.subject.rfc4514_string() if cert is not None else "",
+                algorithm=method_uri,
+            )
+        if cert is None:
+            return SignatureResult(
+                SignatureStatus.INVALID,
+                "signature value does not match (no certificate in KeyInfo verifies it)",
+                algorithm=method_uri,
+            )
+        return _valid(cert, certs, method_uri, digest_uri, [_validity_problem(cert, at)], trusted, at)
     config = SignatureConfiguration(
         require_x509=True,
         expect_references=1,
@@ -368,7 +397,7 @@ def verify_tree(
     for cert in certs:
         verifier = _Verifier(expander)
         try:
-            verifier.verify(root, x509_cert=cert, expect_config=config, parser=parser)
+            verifier.verify(root, x509_cert=cert, expect_config=config, parser=parser, validate_schema=False)
         except InvalidDigest:
             return SignatureResult(
                 SignatureStatus.INVALID,
@@ -383,19 +412,131 @@ def verify_tree(
             return SignatureResult(SignatureStatus.UNVERIFIABLE, f"malformed signature: {exc}")
         except SignXMLException as exc:
             return SignatureResult(SignatureStatus.INVALID, str(exc))
-        warnings = list(verifier.cert_problems)
-        if "sha1" in method_uri.lower() or "sha1" in digest_uri.lower():
-            warnings.append("weak algorithm (SHA-1)")
-        trusted_flag: bool | None = None
-        if trusted:
-            trusted_flag, why = chain_to_anchor(cert, [c for c in certs if c is not cert], trusted, at)
-            if why:
-                warnings.append(why)
-        return SignatureResult(
-            SignatureStatus.VALID,
-            signer=cert.subject.rfc4514_string(),
-            trusted=trusted_flag,
-            algorithm=method_uri,
-            warnings=tuple(warnings),
-        )
+        return _valid(cert, certs, method_uri, digest_uri, verifier.cert_problems, trusted, at)
     return SignatureResult(SignatureStatus.INVALID, last_error, algorithm=method_uri)
+
+
+def _valid(
+    cert: x509.Certificate,
+    certs: list[x509.Certificate],
+    method_uri: str,
+    digest_uri: str,
+    problems: Sequence[str | None],
+    trusted: Sequence[x509.Certificate],
+    at: datetime | None,
+) -> SignatureResult:
+    warnings = [p for p in problems if p]
+    if "sha1" in method_uri.lower() or "sha1" in digest_uri.lower():
+        warnings.append("weak algorithm (SHA-1)")
+    trusted_flag: bool | None = None
+    if trusted:
+        trusted_flag, why = chain_to_anchor(cert, [c for c in certs if c is not cert], trusted, at)
+        if why:
+            warnings.append(why)
+    return SignatureResult(
+        SignatureStatus.VALID,
+        signer=cert.subject.rfc4514_string(),
+        trusted=trusted_flag,
+        algorithm=method_uri,
+        warnings=tuple(warnings),
+    )
+
+
+# -- egov's own profile, verified without signxml's copies ---------------------------------------------------
+_RSA_SHA256 = SignatureMethod.RSA_SHA256.value
+_SHA256 = DigestAlgorithm.SHA256.value
+
+
+def _validity_problem(cert: x509.Certificate, at: datetime | None) -> str | None:
+    when = at or datetime.now(UTC)
+    if when < cert.not_valid_before_utc:
+        return f"certificate is not yet valid at {when.isoformat()} (valid from {cert.not_valid_before_utc})"
+    if when > cert.not_valid_after_utc:
+        return f"certificate has expired at {when.isoformat()} (valid until {cert.not_valid_after_utc})"
+    return None
+
+
+def _verify_egov_profile(
+    root: etree._Element,
+    signature: etree._Element,
+    certs: list[x509.Certificate],
+    expander: MarkerExpander | None,
+    parser: etree.XMLParser | None,
+) -> tuple[str, x509.Certificate | None] | None:
+    """The signatures egov writes (and the SDK's RSA-SHA256 profile), checked in one pass; ``None`` for any
+    other shape, which signxml then verifies.
+
+    The profile: exclusive C14N without an InclusiveNamespaces list, RSA-SHA256, one ``Reference URI=""``
+    with exactly the transforms enveloped-signature then exclusive C14N, SHA-256 digest. For it, XML-DSig
+    verification is two checks, each done by the library made for it: the SignatureValue over lxml's
+    exclusive canonical form of SignedInfo (``cryptography``, PKCS#1 v1.5), and the DigestValue over lxml's
+    exclusive canonical form of the packet without its Signature element (attachment text streamed in by
+    the marker expander). signxml does the same with four more serialise-and-parse round trips of the tree
+    (each walked again for entities), about 0.8 ms of a hub's ~8 ms per packet; the tests compare both
+    paths on valid, altered and forged packets, and ``xmlsec1`` checks what egov signs.
+
+    Returns ("ok", cert), ("digest", cert) when the signature value matches but the content changed, or
+    ("signature", None) when no certificate verifies the signature value."""
+    ns = f"{{{DSIG_NS}}}"
+    signed_info = signature.find(f"{ns}SignedInfo")
+    if signed_info is None:
+        return None
+    c14n = signed_info.find(f"{ns}CanonicalizationMethod")
+    method = signed_info.find(f"{ns}SignatureMethod")
+    references = signed_info.findall(f"{ns}Reference")
+    if (
+        c14n is None
+        or c14n.get("Algorithm") != EXC_C14N
+        or len(c14n)
+        or method is None
+        or method.get("Algorithm") != _RSA_SHA256
+        or len(method)
+        or len(references) != 1
+    ):
+        return None
+    reference = references[0]
+    transforms = reference.findall(f"{ns}Transforms/{ns}Transform")
+    digest_method = reference.find(f"{ns}DigestMethod")
+    digest_value = reference.find(f"{ns}DigestValue")
+    value = signature.find(f"{ns}SignatureValue")
+    if (
+        reference.get("URI") != ""
+        or [t.get("Algorithm") for t in transforms] != [ENVELOPED, EXC_C14N]
+        or any(len(t) for t in transforms)
+        or digest_method is None
+        or digest_method.get("Algorithm") != _SHA256
+        or digest_value is None
+        or value is None
+    ):
+        return None
+    try:
+        raw_signature = base64.b64decode("".join((value.text or "").split()), validate=True)
+        expected_digest = base64.b64decode("".join((digest_value.text or "").split()), validate=True)
+    except (ValueError, binascii.Error):
+        return None  # signxml reports malformed values
+    signed_info_c14n = etree.tostring(signed_info, method="c14n", exclusive=True, with_comments=False)
+    signer = None
+    for cert in certs:
+        key = cert.public_key()
+        if not isinstance(key, rsa.RSAPublicKey):
+            continue
+        try:
+            key.verify(raw_signature, signed_info_c14n, padding.PKCS1v15(), hashes.SHA256())
+        except CryptoInvalidSignature:
+            continue
+        signer = cert
+        break
+    if signer is None:
+        return ("signature", None)
+    # Enveloped-signature transform on a copy (as signxml: serialised and parsed again, so that nothing of
+    # the caller's tree changes), then the exclusive canonical form of the rest, digested as it streams.
+    copy = etree.fromstring(etree.tostring(root), parser)
+    copied = next(copy.iter(f"{ns}Signature"), None)  # the first, as _find_signature and signxml take
+    if copied is None:  # pragma: no cover - the copy holds the same signature
+        return None
+    _remove_sig(copied)
+    canonical = etree.tostring(copy, method="c14n", exclusive=True, with_comments=False)
+    digest = _streamed_digest(expander, canonical, DigestAlgorithm.SHA256)
+    if digest is None:
+        digest = hashlib.sha256(canonical).digest()
+    return ("ok" if hmac.compare_digest(digest, expected_digest) else "digest", signer)

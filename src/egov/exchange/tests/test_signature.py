@@ -249,3 +249,95 @@ def test_chain_helper(pki: Pki) -> None:
     later = dt.datetime.now(dt.UTC) + dt.timedelta(days=4000)
     trusted, why = chain_to_anchor(pki.leaf, [], [pki.ca], later)
     assert trusted is False and "is not valid at" in why
+
+
+# -- the fast path for egov's own profile agrees with signxml ------------------------------------------------
+def _variants(pki: Pki, signed: bytes) -> dict[str, bytes]:
+    other = make_pki("Kẻ mạo danh")
+    m = re.search(rb"<SignatureValue>([^<]*)</SignatureValue>", signed)
+    assert m is not None
+    plain = document_packet()
+    plain.attachments = [Attachment.from_bytes("bảng.csv", b"a,b\n" * 3000, content_type="text/csv")]
+    with_csv = packet_to_bytes(plain, signer=PacketSigner(pki.key, pki.leaf))
+    att = re.search(rb"(ContentTransferEncoded[^>]*>)([^<]*)", with_csv)
+    assert att is not None
+    content = bytearray(att.group(2))
+    content[4000:4004] = b"QUJD" if content[4000:4004] != b"QUJD" else b"REVG"
+    return {
+        "valid": signed,
+        "comment added": signed.replace(b"<edXMLEnvelope", b"<!-- bench 1 --><edXMLEnvelope", 1),
+        "header changed": signed.replace(b"1234/UBND-VX", b"1235/UBND-VX", 1),
+        "attachment": with_csv,
+        "attachment changed": with_csv[: att.start(2)] + bytes(content) + with_csv[att.end(2) :],
+        "signature forged": signed[: m.start(1)] + base64.b64encode(bytes(256)) + signed[m.end(1) :],
+        "other signer": packet_to_bytes(document_packet(), signer=PacketSigner(other.key, other.leaf)),
+        "status": packet_to_bytes(status_packet(), signer=PacketSigner(pki.key, pki.leaf)),
+        "expired": packet_to_bytes(status_packet(), signer=PacketSigner(*_expired())),
+    }
+
+
+def _expired() -> tuple[object, object]:
+    expired = make_pki(expired=True)
+    return expired.key, expired.leaf
+
+
+def _outcome(data: bytes, pki: Pki) -> tuple[str, str, bool | None, bool]:
+    options = ReaderOptions(trusted_certificates=(pki.ca,), reject_invalid_signature=False)
+    with read_packet(data, options) as packet:
+        sig = packet.signature
+        assert sig is not None
+        return sig.status.value, sig.signer, sig.trusted, any("expired" in w for w in sig.warnings)
+
+
+def test_fast_path_agrees_with_signxml(signed: bytes, pki: Pki, monkeypatch: pytest.MonkeyPatch) -> None:
+    """egov's profile (exc-C14N, RSA-SHA256, one enveloped reference, SHA-256) is verified without
+    signxml's tree copies; on valid, altered, forged, foreign-key and expired packets both paths give the
+    same answer. Anything else still goes to signxml (the SDK samples: SHA-1, other transforms)."""
+    from egov.exchange.edxml import signature
+
+    calls: list[object] = []
+    real = signature._verify_egov_profile
+
+    def counting(*args: object) -> object:
+        result = real(*args)  # type: ignore[arg-type]
+        calls.append(result)
+        return result
+
+    variants = _variants(pki, signed)
+    monkeypatch.setattr(signature, "_verify_egov_profile", counting)
+    fast = {name: _outcome(data, pki) for name, data in variants.items()}
+    assert all(result is not None for result in calls)  # every variant took the fast path
+    monkeypatch.setattr(signature, "_verify_egov_profile", lambda *args: None)
+    slow = {name: _outcome(data, pki) for name, data in variants.items()}
+    assert fast == slow
+    assert fast["valid"][:3] == ("valid", fast["valid"][1], True) and fast["comment added"][0] == "valid"
+    assert fast["attachment"][0] == "valid"
+    assert fast["header changed"][0] == fast["attachment changed"][0] == "invalid"
+    assert fast["signature forged"][0] == "invalid" and fast["other signer"][2] is False
+    assert fast["expired"][0] == "valid" and fast["expired"][3]
+
+
+def test_other_profiles_go_to_signxml(signed: bytes, pki: Pki) -> None:
+    """Any signature outside egov's profile is left to signxml (``None`` from the fast path)."""
+    from egov.exchange.edxml.signature import _certificates, _verify_egov_profile
+
+    sha256 = b"http://www.w3.org/2001/04/xmlenc#sha256"
+    for changed in (
+        signed.replace(sha256, b"http://www.w3.org/2000/09/xmldsig#sha1", 1),
+        signed.replace(b'<Reference URI="">', b'<Reference URI="#x">', 1),
+        signed.replace(
+            b'<CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>',
+            b'<CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#">'
+            b'<InclusiveNamespaces xmlns="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="a"/>'
+            b"</CanonicalizationMethod>",
+            1,
+        ),
+    ):
+        assert changed != signed
+        root = etree.fromstring(changed)
+        standard = next(root.iter(f"{{{DSIG_NS}}}Signature"))
+        assert _verify_egov_profile(root, standard, _certificates(standard), None, None) is None
+    root = etree.fromstring(signed)
+    standard = next(root.iter(f"{{{DSIG_NS}}}Signature"))
+    outcome = _verify_egov_profile(root, standard, _certificates(standard), None, None)
+    assert outcome is not None and outcome[0] == "ok"
