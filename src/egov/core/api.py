@@ -153,3 +153,33 @@ def object_actions(
         return cls
 
     return decorate
+
+
+class ValuesRows:
+    """A read serializer applied to ``QuerySet.values()`` rows instead of model instances.
+
+    For long lists of flat rows (a hub's inbox: hundreds of rows a second), building a model instance per
+    row and letting DRF walk each field's dotted source costs ~0.1 ms a row; this reads the columns the
+    serializer names (``packet.message_type`` → ``packet__message_type``) and formats each value with the
+    serializer's own field (``to_representation``), so the JSON is the serializer's, key for key. Only plain
+    fields with a source are supported (no method fields, no nesting): anything else raises at import.
+    """
+
+    def __init__(self, serializer_class: type[serializers.Serializer[Any]], *extra: str) -> None:
+        fields = serializer_class().fields
+        self._plan: list[tuple[str, str, Callable[[Any], Any]]] = []
+        for name, serializer_field in fields.items():
+            if isinstance(serializer_field, (serializers.SerializerMethodField, serializers.BaseSerializer)):
+                raise TypeError(f"{serializer_class.__name__}.{name}: not a plain field")
+            source = serializer_field.source or name
+            if source == "*":
+                raise TypeError(f"{serializer_class.__name__}.{name}: source='*' is not supported")
+            self._plan.append((name, source.replace(".", "__"), serializer_field.to_representation))
+        self.columns = tuple(dict.fromkeys([column for _, column, _ in self._plan] + list(extra)))
+
+    def __call__(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        plan = self._plan
+        return [
+            {name: None if row[column] is None else convert(row[column]) for name, column, convert in plan}
+            for row in rows
+        ]

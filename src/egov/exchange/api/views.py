@@ -34,6 +34,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from egov.core.api import ValuesRows
 from egov.directory import selectors as directory
 from egov.directory.api.views import FORBIDDEN, NOT_FOUND, caller
 from egov.exchange import agency, hub, selectors
@@ -133,6 +134,11 @@ class PacketSubmitView(APIView):
         return Response(data, status=status.HTTP_200_OK if duplicate else status.HTTP_201_CREATED)
 
 
+# The inbox list reads flat rows (``values()``) and formats them with the serializer's own fields: a
+# recipient polling a busy hub lists hundreds of rows a second (docs/performance.md, "Exchange hub").
+INBOX_ROWS = ValuesRows(InboxItemSerializer, "id")
+
+
 class InboxPagination(CursorPagination):
     ordering = ("created_at", "id")
     page_size = 100
@@ -167,8 +173,8 @@ class InboxViewSet(viewsets.GenericViewSet[Delivery]):
         filters = InboxFilterSerializer(data=request.query_params)
         filters.is_valid(raise_exception=True)
         qs = hub.inbox(system_of(request), **filters.validated_data)
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(InboxItemSerializer(page, many=True).data)
+        page = self.paginate_queryset(qs.values(*INBOX_ROWS.columns))
+        return self.get_paginated_response(INBOX_ROWS(page or []))
 
     @extend_schema(
         operation_id="exchange_inbox_retrieve", responses={200: InboxItemSerializer, 404: NOT_FOUND}

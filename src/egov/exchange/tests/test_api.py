@@ -4,6 +4,7 @@ officials see their agencies' outbox and retry failed packets."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from django.core.files.base import ContentFile
@@ -86,6 +87,13 @@ def test_send_page_fetch_acknowledge(systems):
 
     ack = receiver.post(f"/api/v1/exchange/inbox/{seen[0]}/ack/", {"status": "done"}, format="json")
     assert ack.status_code == 200 and ack.json()["state"] == "done"
+    # the list reads flat rows; each one is exactly what the serializer makes of the delivery
+    from egov.exchange.api.serializers import InboxItemSerializer
+
+    listed = receiver.get("/api/v1/exchange/inbox/", {"include_done": "true"}).json()["results"]
+    deliveries = {str(d.packet_id): d for d in Delivery.objects.select_related("packet")}
+    for row in listed:
+        assert row == json.loads(json.dumps(InboxItemSerializer(deliveries[row["packet"]]).data))
     assert len(receiver.get("/api/v1/exchange/inbox/").json()["results"]) == 4
     done = receiver.get("/api/v1/exchange/inbox/", {"include_done": "true"}).json()["results"]
     assert len(done) == 5
