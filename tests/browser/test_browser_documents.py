@@ -3,8 +3,9 @@
 * incoming: the clerk registers a paper document with its scanned PDF → presents it → the leader assigns it to
   the specialist with a deadline (dialog loaded by htmx) → the specialist adds an opinion and completes it;
 * outgoing: the specialist drafts a công văn with a PDF and recipients found in the directory → the unit head
-  reviews → the leader approves and signs (certificates issued in the setup) → the clerk gives the number
-  and issues; the page shows ``01/SNV-TC`` and the recipients' statuses.
+  reviews → the leader approves and signs (certificates issued in the setup; no number yet) → the clerk
+  gives the number and date at issue (filled into the signed PDF's form fields) and issues; the page shows
+  ``01/SNV-TC`` and the recipients' statuses.
 
 Screenshots (desktop and a 390 px phone) go to test-artifacts/screenshots/ (docs/screenshots/ with
 ``EGOV_SCREENSHOTS=docs``).
@@ -381,10 +382,12 @@ def test_incoming_and_outgoing_documents_end_to_end(
     leader.get_by_role("button", name="Duyệt", exact=True).click()
     assert leader.get_by_text("Đã duyệt văn bản, chờ ký số.").is_visible()
     assert leader.get_by_text("Ký bằng chứng thư số của Trần Văn Hùng").is_visible()
+    assert leader.get_by_text("Văn bản được ký khi số và ngày còn để trống").is_visible()
     leader.get_by_role("button", name="Ký số").click()
     assert leader.get_by_text("Đã ký số văn bản.").is_visible()
     out.refresh_from_db()
-    assert out.status == OutgoingDocument.Status.SIGNED
+    assert out.status == OutgoingDocument.Status.SIGNED and out.number is None  # numbered at issue
+    assert leader.get_by_text("chưa cấp số").is_visible()
     signed = out.attachments.get(role="signed")
     wait_for_viewer(leader, re.compile(rf"/documents/files/{signed.pk}/\?inline=1(#|$)"))
     shot(leader, screenshots / "documents-outgoing-signed-desktop.png")
@@ -393,6 +396,8 @@ def test_incoming_and_outgoing_documents_end_to_end(
     nav(clerk, "Việc cần xử lý")
     outgoing_box = clerk.locator("section").filter(has=clerk.get_by_role("heading", name="Văn bản đi"))
     outgoing_box.get_by_role("link", name="Về việc cử thành viên tham gia Tổ công tác chuyển đổi số").click()
+    assert clerk.get_by_text("Số được cấp ngay bây giờ").is_visible()
+    assert clerk.get_by_label("Sổ văn bản đi").is_visible()  # the register is chosen at issue
     clerk.get_by_role("button", name="Cấp số và phát hành").click()
     assert clerk.get_by_text("Đã cấp số 01/SNV-TC và phát hành văn bản.").is_visible()
     assert clerk.locator(".doc-number").inner_text() == "01/SNV-TC"

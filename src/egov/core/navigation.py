@@ -6,10 +6,7 @@ so every template rendered for it shares them), from one read of the user's role
 delegations).
 
 * **Một cửa** (one-stop shop): :func:`egov.dossiers.selectors.works_at_one_stop`.
-* **Báo cáo** (reports and the leader dashboard): the reporting app's rule — staff see the reports and the
-  dashboard of the organisations where they hold a position or a delegation
-  (:func:`egov.reporting.dashboards.dashboard_roots`), system administrators all; a staff account without any
-  position has nothing there.
+* **Báo cáo** (reports and the leader dashboard): :func:`egov.reporting.selectors.can_use_reporting`.
 
 The menu only hides links; each page keeps its own permission check.
 """
@@ -69,9 +66,9 @@ class Menu:
     def reporting(self) -> bool:
         if not self.staff:
             return False
-        # dashboard_roots(): the organisations of the user's positions and delegations (all for a system
-        # administrator); reports_visible_to() starts from the same organisations.
-        return self.system_admin or bool(self.pairs)
+        from egov.reporting.selectors import can_use_reporting
+
+        return can_use_reporting(self.user, self.pairs, is_admin=self.system_admin)
 
 
 def menu(request: HttpRequest) -> dict[str, Any]:

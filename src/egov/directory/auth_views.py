@@ -24,9 +24,11 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as django_auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -199,11 +201,37 @@ class StaffLogoutView(django_auth_views.LogoutView):
 
 
 class StaffPasswordResetView(django_auth_views.PasswordResetView):
+    """Quên mật khẩu of staff accounts: Django's form and pages, but the e-mail is not sent in the request.
+    For each active staff account with that address, :func:`egov.directory.tasks.send_staff_password_reset`
+    is queued (queue ``notify``) in one transaction, as the citizen portal does; the worker makes the one-time
+    link and sends the mail. Every address gets the same answer. Rate-limited per client IP by
+    ``EGOV_PASSWORD_RESET_RATE`` with the portal's mechanism
+    (:func:`egov.portal.views.password_reset_throttled`) and a counter of its own: over the limit a 429 page
+    with ``Retry-After`` and nothing queued."""
+
     form_class = StaffPasswordResetForm
     template_name = "registration/password_reset_form.html"
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
+    throttle_scope = "staff_password_reset"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from egov.portal.views import password_reset_throttled  # the portal builds on this app: import late
+
+        limited = password_reset_throttled(
+            request, template="registration/password_reset_limited.html", scope=self.throttle_scope
+        )
+        if limited is not None:
+            return limited
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        from egov.directory.tasks import send_staff_password_reset
+
+        requested_at = timezone.now().isoformat()
+        with transaction.atomic():
+            for user in form.get_users(form.cleaned_data["email"]):
+                send_staff_password_reset.enqueue(user.pk, requested_at)
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class StaffPasswordResetConfirmView(django_auth_views.PasswordResetConfirmView):

@@ -11,9 +11,10 @@ every step has its timeline event and audit row):
   like a real công văn / quyết định, in every handling status (registered, presented, assigned, in
   progress, completed), some late, some due soon, some secret, some urgent;
 * about 40 outgoing documents taken through the whole flow — draft → review → approval → signature
-  (personal certificate) → issue (number, agency seal) — and delivered to the recipients inside egov, some
-  of whom have already registered and assigned them (the sender sees their status), plus a few documents
-  still on their way (draft, in review, waiting for approval, for signature, for issue).
+  (personal certificate, number and date left blank) → issue (number and date filled in, agency seal) —
+  and delivered to the recipients inside egov, some of whom have already registered and assigned them
+  (the sender sees their status), plus a few documents still on their way (draft, in review, waiting
+  for approval, for signature, for issue).
 
 Idempotent: when the demo agencies already hold documents, nothing is created. ``scale`` shrinks or grows
 the numbers (tests use a small one). Arrival dates are spread over the last months, but the services stamp
@@ -207,7 +208,7 @@ class Letter:
     issuer: str  # ``SỞ NỘI VỤ``
     number_notation: str  # ``15/QĐ-SNV``; a draft has a blank number: ``      /QĐ-SNV``
     place: str  # ``Cần Thơ``
-    date: dt.date | None  # None: a draft, the day is filled in at signature
+    date: dt.date | None  # None: a draft, the date is filled in at issue
     type_name: str
     subject: str
     body: list[str]
@@ -1054,7 +1055,7 @@ class _Writer:
                 sender=sender,
                 type_code=type_code,
                 subject=subject,
-                number_notation=f"{' ' * 8}/{notation}",  # the number is given at signature
+                number_notation=f"{' ' * 8}/{notation}",  # the number is given at issue
                 date=None,
                 recipient=recipients[0].name,
                 recipients=[*(f"- {a.name};" for a in recipients)],

@@ -1,24 +1,35 @@
-"""Outgoing documents (văn bản đi): draft → unit review → agency approval → signature → issue.
+"""Outgoing documents (văn bản đi): draft → unit review → agency approval → signature → numbering and
+registration → issue.
 
-Number, notation and date (Nghị định 30, Điều 15; Phụ lục I boxes 3 and 4) are part of the document's body,
-so they must be in the PDF the competent person signs: a signature covers the bytes it signs, and writing
-``Số: 12/UBND-VX`` into the page afterwards would break it (an incremental update may add signatures and
-annotations, not page content). So the system gives the number when the signer signs (Điều 15.2: electronic
-documents are numbered by the system's function, right when the competent person signs), in the signing
-transaction: :func:`sign` takes the next number of the register for the year and builds the notation — type
-abbreviation + agency short name (``15/QĐ-UBND``), or for a công văn agency short name + drafting unit
-short name (``12/UBND-VX``) — then :func:`stamp_number_and_date` writes ``Số: 12/UBND-VX`` and
-``Cần Thơ, ngày 22 tháng 11 năm 2026`` over the blanks the draft leaves for them on the first page (or, in a
-draft without them, into the top margin), and the signer's PAdES signature is made on that page. The number
-is taken inside the same transaction as the signed file and the status change: a failed signature rolls the
-counter back, so numbers stay unique and gap-free; a signed document is always issued next (nothing else
-leaves ``signed``), so no number is lost. The clerk's :func:`issue` then registers and publishes it: the
-agency's seal signature in an incremental update (both signatures verify), attachment stamps, delivery.
-Documents signed before this order existed get their number at issue, as before.
+Nghị định 30 (Điều 15, 16, 18; Phụ lục I boxes 3 and 4) puts the number and date after the competent
+person's signature: the clerk (văn thư) gives the number and the date, registers the document, and then the
+agency signs (the digital seal). But the number and date are part of the document's body, on the first
+page, and a signature covers the bytes it signs: writing ``Số: 12/UBND-VX`` into the page content after the
+signature would break it. PDF allows one kind of later change to an approval signature: filling form fields
+in an incremental update. So:
+
+* :func:`sign` (the signer) takes no number. :func:`prepare_number_and_date` writes the number line
+  ``Số: ____/UBND-VX`` (the notation is known: :func:`build_notation` — type abbreviation + agency short
+  name, ``QĐ-UBND``, or for a công văn agency short name + drafting-unit short name, ``UBND-VX``) and the
+  date line ``Cần Thơ, ngày __ tháng __ năm ____`` over the blanks the draft leaves for them on the first
+  page (or, in a draft without them, into the top margin); the blanks are empty AcroForm text fields
+  (:data:`NUMBER_AND_DATE_FIELDS`). The signer's PAdES signature is made on that page; its field lock
+  (FieldMDP, ``/Exclude``) leaves only those fields and the agency's seal field open, so any other change
+  after it — page content, another field — makes it invalid.
+* :func:`issue` (the clerk) does, in one transaction: the next number of the register (unique and
+  gap-free: the counter row is locked and rolls back with the transaction) and today's date; the values
+  written into the fields in an incremental update (``/V`` and an appearance stream for each), which
+  pyHanko judges "form filling" on fields the lock leaves open, so the personal signature stays valid; the
+  agency's seal signature (seal image over the left third of the signer's) in a further incremental
+  update; the attachment stamps (number, notation, signing time); delivery. A failure anywhere rolls back
+  the number and discards the stored files (``storage.discard_on_error``).
+
+Documents signed while the number was still given at signature (number already set, written into the
+page) keep that number: :func:`issue` only seals and delivers them.
 
 Recipients inside egov receive the document directly as an incoming document (status 01, waiting for their
-clerk); recipients elsewhere are served by the exchange axis (issue #4), which listens to
-``outgoing_issued``.
+clerk); recipients elsewhere are served by the exchange axis (issue #4), which builds its packets in
+``outgoing_issuing`` (inside the issue transaction, once the number is given and the seal applied).
 """
 
 from __future__ import annotations
@@ -293,27 +304,38 @@ def place_of(agency: Agency) -> str:
     return ""
 
 
-def stamp_number_and_date(pdf: bytes, *, number_notation: str, issued: dt.date, place: str = "") -> bytes:
-    """Write ``Số: <number_notation>`` and the date line on the first page of an unsigned document.
+# Form fields of the number and date (Phụ lục I, boxes 3 and 4), filled by the clerk's issue.
+NUMBER_FIELD = "SoVanBan"
+DAY_FIELD, MONTH_FIELD, YEAR_FIELD = "NgayBanHanh", "ThangBanHanh", "NamBanHanh"
+NUMBER_AND_DATE_FIELDS = (NUMBER_FIELD, DAY_FIELD, MONTH_FIELD, YEAR_FIELD)
+SIGNER_FIELD, SEAL_FIELD = "NguoiKy", "CoQuanBanHanh"
 
-    The draft's own lines are found in its text layer — a line starting with ``Số:`` (``Số:      /UBND-VX``)
-    and one like ``Cần Thơ, ngày … tháng … năm …`` — covered with white and written again, centred where
-    they were, same size, with the number and the date filled in (the draft's place name is kept). A line
-    the draft lacks goes into the top margin (number at the left, date at the right). The page content
-    changes, so this must happen before anyone signs (see the module docstring)."""
-    from pypdf import PdfReader, PdfWriter
+
+def number_and_date_values(code_number: str, issued: dt.date) -> dict[str, str]:
+    """What the issue writes into the fields: ``05``; day ``05``, month ``02`` (1 and 2 with a leading
+    zero, as in :func:`date_line`), year ``2026``."""
+    month = f"{issued.month:02d}" if issued.month < 3 else str(issued.month)
+    return {
+        NUMBER_FIELD: code_number,
+        DAY_FIELD: f"{issued.day:02d}",
+        MONTH_FIELD: month,
+        YEAR_FIELD: str(issued.year),
+    }
+
+
+def _number_and_date_lines(pdf: bytes) -> tuple[Any, float, float, dict[str, Any], dict[str, Any]]:
+    """Read the first page: (reader, width, height, found, origins). ``found`` maps "number" / "date" to
+    (x, y, size, text) of the draft's own line (``Số:      /UBND-VX``, ``Cần Thơ, ngày … tháng … năm …``);
+    ``origins`` to its text-space start, to remove it from the content stream."""
+    from pypdf import PdfReader
     from pypdf.errors import PdfReadError
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-    from reportlab.pdfgen.canvas import Canvas
-
-    from egov.signing import fonts
 
     try:
         reader = PdfReader(io.BytesIO(pdf), strict=False)
         page = reader.pages[0]
         width, height = float(page.mediabox.width), float(page.mediabox.height)
         found: dict[str, tuple[float, float, float, str]] = {}
-        origins: dict[str, tuple[float, float]] = {}  # text-space start of each line, to remove it
+        origins: dict[str, tuple[float, float]] = {}
 
         def visit(text: str, cm: Any, tm: Any, _font: Any, size: float) -> None:
             line = unicodedata.normalize("NFC", text).strip()
@@ -332,43 +354,97 @@ def stamp_number_and_date(pdf: bytes, *, number_notation: str, issued: dt.date, 
         raise ValidationError(
             {"files": _("Không đọc được tệp PDF để ghi số văn bản: %(e)s") % {"e": exc}}
         ) from exc
+    return reader, width, height, found, origins
 
+
+def _rewrite_first_page(reader: Any, origins: dict[str, Any], overlay: bytes) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=reader)
+    first = writer.pages[0]
+    if origins:
+        _drop_text_at(first, writer, list(origins.values()))
+    first.merge_page(PdfReader(io.BytesIO(overlay)).pages[0])
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def prepare_number_and_date(pdf: bytes, *, notation: str, place: str = "") -> bytes:
+    """Before the signer signs: write ``Số: ____/<notation>`` and ``<place>, ngày __ tháng __ năm ____`` on
+    the first page, the blanks being empty text fields (:data:`NUMBER_AND_DATE_FIELDS`) that the clerk's
+    :func:`issue` fills. The draft's own lines are found in its text layer, covered with white, removed from
+    the text layer and written again centred where they were, same size (the draft's place name is kept);
+    a line the draft lacks goes into the top margin (number at the left, date at the right). The page
+    content changes here, so this happens before anyone signs (see the module docstring)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+    from reportlab.pdfgen.canvas import Canvas
+
+    from egov.signing import fonts
+    from egov.signing import services as signing
+    from egov.signing.pdf import TextField
+
+    reader, width, height, found, origins = _number_and_date_lines(pdf)
     regular, _bold, italic = fonts.reportlab_fonts()
     if "date" in found:
         match = _DATE_LINE.match(found["date"][3])
         place = match.group("place").strip() if match else place
-    lines = {
-        "number": (f"Số: {number_notation}", regular),
-        "date": (date_line(place, issued), italic),
+    day_word = "ngày" if place else "Ngày"
+    # Each line: pieces of text and blanks (field name, width in digits), in the page font / field font.
+    lines: dict[str, tuple[str, str, list[tuple[str, str | int]]]] = {
+        "number": (regular, "Times-Roman", [("text", "Số: "), (NUMBER_FIELD, 4), ("text", f"/{notation}")]),
+        "date": (
+            italic,
+            "Times-Italic",
+            [
+                ("text", f"{place}, {day_word} " if place else f"{day_word} "),
+                (DAY_FIELD, 2),
+                ("text", " tháng "),
+                (MONTH_FIELD, 2),
+                ("text", " năm "),
+                (YEAR_FIELD, 4),
+            ],
+        ),
     }
     overlay = io.BytesIO()
     c = Canvas(overlay, pagesize=(width, height))
-    for key, (text, font) in lines.items():
+    fields: list[TextField] = []
+    for key, (font, field_font, pieces) in lines.items():
+
+        def piece_width(
+            kind: str, value: str | int, size: float, font: str = font, ff: str = field_font
+        ) -> float:
+            if kind == "text":
+                return float(stringWidth(str(value), font, size))
+            return float(stringWidth("0" * int(value), ff, size)) + 2
+
         if key in found:
             x, y, size, old = found[key]
             old_width = stringWidth(old, font, size)
             c.setFillColorRGB(1, 1, 1)
             c.rect(x - 1, y - 0.3 * size, old_width + 2, 1.25 * size, stroke=0, fill=1)
-            c.setFillColorRGB(0, 0, 0)
-            c.setFont(font, size)
-            c.drawCentredString(x + old_width / 2, y, text)
+            total = sum(piece_width(k, v, size) for k, v in pieces)
+            start = x + old_width / 2 - total / 2
         else:
-            c.setFillColorRGB(0, 0, 0)
-            c.setFont(font, 11)
-            if key == "number":
-                c.drawString(20 * MM, height - 12 * MM, text)
+            size, y = 11.0, height - 12 * MM
+            total = sum(piece_width(k, v, size) for k, v in pieces)
+            start = 20 * MM if key == "number" else width - 15 * MM - total
+        c.setFillColorRGB(0, 0, 0)
+        c.setFont(font, size)
+        cursor = start
+        for kind, value in pieces:
+            w = piece_width(kind, value, size)
+            if kind == "text":
+                c.drawString(cursor, y, str(value))
             else:
-                c.drawRightString(width - 15 * MM, height - 12 * MM, text)
+                align = "right" if kind == NUMBER_FIELD else "center"
+                rect = (cursor, y - 0.3 * size, cursor + w, y + 0.95 * size)
+                fields.append(TextField(kind, 0, rect, font=field_font, size=round(size, 2), align=align))
+            cursor += w
     c.showPage()
     c.save()
-    writer = PdfWriter(clone_from=reader)
-    first = writer.pages[0]
-    if origins:
-        _drop_text_at(first, writer, list(origins.values()))
-    first.merge_page(PdfReader(io.BytesIO(overlay.getvalue())).pages[0])
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    page = _rewrite_first_page(reader, origins, overlay.getvalue())
+    return signing.add_text_fields(page, fields)
 
 
 def _drop_text_at(page: Any, writer: Any, origins: list[tuple[float, float]]) -> None:
@@ -441,9 +517,10 @@ def _take_number(doc: OutgoingDocument, register: Register | None, now: dt.datet
 @transaction.atomic
 def sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
     """Ký số: the designated signer signs the approved PDF with their personal certificate (PAdES), the
-    signature visible where Nghị định 30 puts it (title line, blue signature image, full name). The agency's
-    seal signature follows at issue time, applied by the clerk. The number, notation and date are given
-    first, in this transaction, and written into the page the signer signs (see the module docstring)."""
+    signature visible where Nghị định 30 puts it (title line, blue signature image, full name). No number is
+    taken here: the first page gets the number and date lines with empty form fields
+    (:func:`prepare_number_and_date`), and the signature locks every form field but those and the agency's
+    seal. The clerk's :func:`issue` gives the number and date and seals (see the module docstring)."""
     from egov.signing import selectors as signing_selectors
     from egov.signing import services as signing
 
@@ -463,12 +540,8 @@ def sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
     if not cert.signature_image:
         raise ValidationError({"certificate": _("Chứng thư số cá nhân chưa có hình ảnh chữ ký.")})
     before = _move(doc, (S.APPROVED,), S.SIGNED)
-    # Number and date first, into the page the signer signs (see the module docstring).
-    register = _take_number(doc, None, timezone.now())
-    assert doc.issued_date is not None
-    pdf = stamp_number_and_date(
-        _pdf_of(main), number_notation=doc.number_notation, issued=doc.issued_date, place=place_of(doc.agency)
-    )
+    # Blanks for the number and date, filled at issue (see the module docstring).
+    pdf = prepare_number_and_date(_pdf_of(main), notation=build_notation(doc), place=place_of(doc.agency))
     layout = signing.document_layout(
         pdf,
         title_lines=title_lines_for(doc, actor),
@@ -481,10 +554,11 @@ def sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
         certificate=cert,
         reason="Ký ban hành văn bản",
         location=doc.agency.name,
-        field_name="NguoiKy",
+        field_name=SIGNER_FIELD,
         box=layout.signer_box,
         page=layout.page,
         appearance=layout.signer_appearance,
+        open_fields=[*NUMBER_AND_DATE_FIELDS, SEAL_FIELD],
     )
     stored = storage.store(
         _Named(signed, main.file.original_name.rsplit(".", 1)[0] + "-da-ky.pdf"), actor=actor
@@ -498,8 +572,8 @@ def sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
         doc,
         "signed",
         actor,
-        number=doc.number_notation,
         certificate=cert.fingerprint_sha256,
+        fields=list(NUMBER_AND_DATE_FIELDS),
         seal_box=list(layout.seal_box),
         page=layout.page,
         file=stored.pk,
@@ -512,9 +586,8 @@ def sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
         before={"status": before},
         after={
             "status": doc.status,
-            "number": doc.number_notation,
-            "register": register.pk,
-            "issued_date": doc.issued_date,
+            "notation": build_notation(doc),
+            "number_fields": list(NUMBER_AND_DATE_FIELDS),
             "certificate": cert.fingerprint_sha256,
             "sha256": stored.sha256,
         },
@@ -523,8 +596,9 @@ def sign(*, actor: Any, document: OutgoingDocument) -> OutgoingDocument:
 
 
 def _seal(doc: OutgoingDocument, actor: Any) -> None:
-    """At issue: the agency's signature (seal image over the left third of the signer's) on the signed main
-    file, and the attachment stamp (number, notation, signing time) on each PDF annex."""
+    """At issue: the number and date written into the signed main file's form fields (an incremental
+    update, for documents signed with them), then the agency's signature (seal image over the left third of
+    the signer's), and the attachment stamp (number, notation, signing time) on each PDF annex."""
     from egov.signing import selectors as signing_selectors
     from egov.signing import services as signing
     from egov.signing.pdf import Appearance
@@ -537,16 +611,23 @@ def _seal(doc: OutgoingDocument, actor: Any) -> None:
     if signed_event is None or signed_att is None:
         raise ValidationError(_("Văn bản chưa được ký số."))
     number = doc.number_notation
+    pdf = _pdf_of(signed_att)
+    fields = signed_event.data.get("fields") or []
+    if fields:  # signed with blanks for the number and date (not in documents numbered at signature)
+        assert doc.issued_date is not None
+        values = number_and_date_values(doc.code_number, doc.issued_date)
+        pdf = signing.fill_text_fields(pdf, {name: values[name] for name in fields if name in values})
     sealed = signing.sign_pdf(
         actor=actor,
-        pdf=_pdf_of(signed_att),
+        pdf=pdf,
         certificate=cert,
         reason=f"Ban hành văn bản số {number}",
         location=doc.agency.name,
-        field_name="CoQuanBanHanh",
+        field_name=SEAL_FIELD,
         box=tuple(signed_event.data["seal_box"]),
         page=signed_event.data.get("page", -1),
         appearance=Appearance(image=bytes(cert.seal_image)),
+        open_fields=(),  # the seal locks every field: the number and date cannot be changed after it
     )
     name = f"{doc.code_number}-{doc.code_notation}.pdf".replace("/", "-")
     signed_att.file = storage.store(_Named(sealed, name), actor=actor)
@@ -579,16 +660,19 @@ def build_notation(doc: OutgoingDocument) -> str:
 @storage.discard_on_error
 @transaction.atomic
 def issue(*, actor: Any, document: OutgoingDocument, register: Register | None = None) -> OutgoingDocument:
-    """Đăng ký và phát hành: the number given at signature (or here, for a document signed before numbering
-    moved there), the agency's seal, then the document
-    is delivered to the recipients inside egov."""
+    """Cấp số, đăng ký và phát hành (Nghị định 30, Điều 15, 16): in one transaction the next number of
+    ``register`` (default: the agency's outgoing register, the secret one for a secret document) and today's
+    date are given and written into the signed file's form fields, the agency's seal signature follows, the
+    annexes are stamped, and the document is delivered to the recipients inside egov. A failure anywhere
+    rolls back the number and discards the stored files. A document numbered at signature (before numbering
+    moved here) keeps its number."""
     doc = _locked(document)
     _role(actor, doc.agency, Role.CLERK)
     before = _move(doc, (S.SIGNED,), S.ISSUED)
     now = timezone.now()
-    if doc.number is None:  # signed before numbering moved to the signature
+    if doc.number is None:  # the number is given now (Điều 15.2: at issue, after the signature)
         register = _take_number(doc, register, now)
-    elif register is not None and register.pk != doc.register_id:
+    elif register is not None and register.pk != doc.register_id:  # numbered at signature (older flow)
         raise ValidationError(
             {
                 "register": _("Văn bản đã được cấp số %(n)s trong sổ “%(r)s” khi ký.")
@@ -646,6 +730,7 @@ def issue(*, actor: Any, document: OutgoingDocument, register: Register | None =
             "status": doc.status,
             "number": doc.number_notation,
             "register": register.pk,
+            "issued_date": doc.issued_date,
             "delivered": delivered,
         },
     )

@@ -14,12 +14,27 @@ from egov.documents.models import IncomingDocument, OutgoingDocument, OutgoingRe
 from egov.documents.signals import incoming_status_changed
 
 
+def may_have_internal_sender(document: IncomingDocument) -> bool:
+    """Whether an ``OutgoingRecipient`` row may link to ``document`` (``OutgoingRecipient.incoming``), from
+    the instance alone (no query). Only the issue of an outgoing document to a recipient inside egov
+    (``documents.outgoing.issue``) sets that link, on the incoming document it registers then: source
+    "exchange", the sender's edXML DocumentId in ``external_id``, the issuing agency known. Paper and uploaded
+    documents, and anything else without these, cannot match."""
+    return (
+        document.source == IncomingDocument.Source.EXCHANGE
+        and bool(document.external_id)
+        and document.issuing_agency_id is not None
+    )
+
+
 @receiver(
     incoming_status_changed, sender=IncomingDocument, dispatch_uid="documents.internal_recipient_status"
 )
 def update_internal_recipient(
     sender: Any, document: IncomingDocument, status_code: str, description: str, **kwargs: Any
 ) -> None:
+    if not may_have_internal_sender(document):
+        return  # no sender's row can point at it: no UPDATE (most registrations are paper or uploads)
     OutgoingRecipient.objects.filter(incoming=document).update(
         status_code=status_code, status_description=description[:500], status_at=timezone.now()
     )

@@ -290,19 +290,9 @@ def register_incoming(
 
 
 def _announce_status(doc: IncomingDocument) -> None:
-    """``signals.on_commit_status`` for a document created in this transaction: the same two signals, but
-    after commit with this instance rather than a re-read of the row (one query less per registration): the
-    row is new, so the instance is what was committed unless the caller changes it later in its transaction
-    (receivers go by the document's id and the status code the signal carries)."""
-    code, description = signals.status_code(doc)
-    signals.incoming_status_changing.send(
-        sender=IncomingDocument, document=doc, status_code=code, description=description
-    )
-    transaction.on_commit(
-        lambda: signals.incoming_status_changed.send(
-            sender=IncomingDocument, document=doc, status_code=code, description=description
-        )
-    )
+    """The status of a document created in this transaction: :func:`signals.on_commit_status` (the one rule:
+    ``incoming_status_changing`` now, ``incoming_status_changed`` after commit, both with this instance)."""
+    signals.on_commit_status(doc)
 
 
 def _system_user() -> User:

@@ -741,6 +741,8 @@ def _issue_form(user: Any, doc: OutgoingDocument, data: Any = None) -> IssueForm
         agency=doc.agency, is_secret=doc.confidentiality > 0
     )
     default = next((r for r in registers if r.is_default), None) or registers.first()
+    if doc.register_id is not None:  # numbered at signature (older flow): issue keeps that register
+        return IssueForm(data, registers=registers, initial={"register": doc.register_id})
     return IssueForm(data, registers=registers, initial={"register": default.pk if default else None})
 
 

@@ -690,9 +690,36 @@ def _form_05(kit: _Kit, d: Dossier, width: float) -> tuple[list[Any], dt.datetim
     return story, d.finished_at if d.status == Status.STOPPED else None
 
 
+def _handlings(d: Dossier) -> list[tuple[DossierStep, int]]:
+    """The dossier's step rows in the order they were handled, each with its round (lần xử lý) at its process
+    step. A step returned to the previous one (trả lại bước trước) keeps its row, closed as returned; the
+    previous step and the returned one are played again in new rows (``services.return_to_previous_step``).
+    The paper form has one line per handling, with its own times: so the rows follow one another as they
+    happened (by the time each was received, then the steps still to come in process order), and a step
+    handled again is marked as its second (third…) round, never shown as a duplicate of the first."""
+    steps = DossierStep.objects.select_related("agency", "handler", "finished_by").filter(dossier=d)
+    ordered = sorted(
+        steps,
+        key=lambda s: (
+            s.started_at is None,
+            s.started_at or dt.datetime.min.replace(tzinfo=dt.UTC),
+            s.order,
+            s.pk,
+        ),
+    )
+    rounds: dict[int, int] = {}
+    out = []
+    for step in ordered:
+        rounds[step.order] = rounds.get(step.order, 0) + 1
+        out.append((step, rounds[step.order]))
+    return out
+
+
 def control_rows(d: Dossier, now: dt.datetime | None = None) -> list[dict[str, str]]:
-    """The lines of the processing control sheet (mẫu 06): reception, each step (with its handler, the
-    times it was received, due and finished, and the on-time mark), supplement pauses and the return."""
+    """The lines of the processing control sheet (mẫu 06): reception, each handling of a step in the order
+    it happened (:func:`_handlings`: its handler, the times it was received, due and finished, and the
+    on-time mark, or "Trả lại bước trước" with the reason for a step returned to the previous one),
+    supplement pauses and the return."""
     rows = [
         {
             "step": "Tiếp nhận hồ sơ",
@@ -705,17 +732,17 @@ def control_rows(d: Dossier, now: dt.datetime | None = None) -> list[dict[str, s
             "note": str(Channel(d.channel).label),
         }
     ]
-    steps = DossierStep.objects.select_related("agency", "handler", "finished_by").filter(dossier=d)
-    for step in steps.order_by("order"):
+    marks = {
+        DossierStep.State.CANCELLED: "Đã hủy",
+        DossierStep.State.PENDING: "Chưa đến lượt",
+        DossierStep.State.RETURNED: "Trả lại bước trước",
+    }
+    for step, round_ in _handlings(d):
         handler = step.finished_by or step.handler
-        mark = (
-            "Đã hủy"
-            if step.state == DossierStep.State.CANCELLED
-            else ("Chưa đến lượt" if step.state == DossierStep.State.PENDING else "")
-        )
+        mark = marks.get(DossierStep.State(step.state), "")
         rows.append(
             {
-                "step": f"{step.order}. {step.name}",
+                "step": f"{step.order}. {step.name}" + (f" (lần {round_})" if round_ > 1 else ""),
                 "agency": step.agency.name,
                 "handler": _name(handler),
                 "received": _short(step.started_at),

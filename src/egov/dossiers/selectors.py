@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,8 +128,8 @@ def works_at_one_stop(
 class QueueFilter:
     """Filters of an officer's queue. ``kind``: ``reception`` (dossiers received by the user's agencies),
     ``steps`` (dossiers whose active step is in the user's agencies), ``all`` (both). ``flag`` selects by the
-    stored ``deadline_flag`` (as the API shows it), or with ``live_flag`` by the deadline rule now (as the
-    officer pages show it)."""
+    deadline rule now (:func:`egov.dossiers.deadlines.flag_condition`), as the officer pages and the API show
+    the flag, never by the column the periodic scan stores."""
 
     kind: str = "reception"
     status: int | None = None
@@ -136,7 +137,6 @@ class QueueFilter:
     agency_id: int | None = None
     procedure_id: int | None = None
     search: str = ""
-    live_flag: bool = False
 
 
 def officer_queue(user: Any, filter: QueueFilter | None = None) -> QuerySet[Dossier]:
@@ -175,18 +175,26 @@ def officer_queue(user: Any, filter: QueueFilter | None = None) -> QuerySet[Doss
             )
             qs = qs.filter(receiving_agency_id__in=organisations or ids)
         order = [F("due_at").asc(nulls_last=True), "id"]
-    if f.flag is not None and f.live_flag:
+    if f.flag is not None:
         # The rule itself (deadlines.flag_condition), not the column the periodic scan refreshes: the filter
         # agrees with the flags the officer page computes live, even for a dossier late since the last scan.
         qs = qs.filter(deadlines.flag_condition(f.flag, clock.now()))
-    elif f.flag is not None:
-        qs = qs.filter(deadline_flag=f.flag)
     if f.procedure_id is not None:
         qs = qs.filter(procedure_id=f.procedure_id)
     if f.search.strip():
         term = f.search.strip()
         qs = qs.filter(Q(code__iexact=term) | Q(applicant_identity=term) | Q(applicant_name__icontains=term))
     return qs.order_by(*order)
+
+
+def deadline_flagger(now: dt.datetime | None = None) -> Callable[[Any], DeadlineFlag]:
+    """The deadline flag (cảnh báo hạn) of dossiers as the rule gives it at ``now`` (default: the clock's
+    now), for many dossiers with one calendar look-up: :func:`egov.dossiers.deadlines.dossier_flag`. Pages and
+    the API show this, not the column ``Dossier.deadline_flag`` that the periodic scan stores (for the flag
+    indexes, the reporting dashboards and notifications), which may lag by one scan period."""
+    moment = now if now is not None else clock.now()
+    limit = deadlines.at_risk_limit(moment)
+    return lambda dossier: deadlines.dossier_flag(dossier, moment, limit)
 
 
 @dataclass(frozen=True)
@@ -379,6 +387,14 @@ _PROGRESS = {
     Status.DONE: 4,
     Status.RETURNED: 5,
 }
+
+
+def groups_visible_to(user: Any) -> QuerySet[DossierGroup]:
+    """Inter-linked dossiers (hồ sơ liên thông) with at least one part ``user`` may see
+    (:func:`dossiers_visible_to`): the citizen's own submissions, or groups with a part received or processed
+    by the official's agencies (all for system administrators); nothing for anyone else."""
+    parts = dossiers_visible_to(user).filter(group__isnull=False).values("group_id")
+    return DossierGroup.objects.filter(pk__in=parts).select_related("procedure_group")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,6 @@ services' rules); the services decide anyway.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +31,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from egov.core import clock
 from egov.core.text import fold
 from egov.directory import selectors as directory
 from egov.directory.auth_views import staff_required
@@ -187,17 +185,12 @@ def abilities(
     }
 
 
-def deadline_flag(dossier: Dossier, now: dt.datetime, soon: dt.datetime) -> str:
-    """``late`` (red), ``due_soon`` (amber) or nothing: :func:`egov.dossiers.deadlines.flag` — the rule of the
-    periodic scan that stores ``deadline_flag`` — computed now, so that a dossier that became late since the
-    last scan shows so."""
-    return deadlines.FLAG_CLASSES[deadlines.dossier_flag(dossier, now, soon)]
-
-
-def _flagger() -> Callable[[Dossier], str]:
-    now = clock.now()
-    soon = deadlines.at_risk_limit(now)  # one calendar look-up for the whole page
-    return lambda d: deadline_flag(d, now, soon)
+def _flag_classes() -> Callable[[Dossier], str]:
+    """``late`` (red), ``due_soon`` (amber) or nothing, for the templates: the rule now
+    (:func:`selectors.deadline_flagger`, one calendar look-up for the whole page), so that a dossier that
+    became late since the last periodic scan shows so."""
+    flag = selectors.deadline_flagger()
+    return lambda d: deadlines.FLAG_CLASSES[flag(d)]
 
 
 def _dossier_or_404(user: Any, pk: int) -> Dossier:
@@ -266,11 +259,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     values = form.values()
     is_officer = roles.admin or any(r == Role.ONE_STOP_OFFICER for _a, r in roles.pairs)
     kind = values.pop("kind", "") or ("reception" if is_officer else "steps")
-    qs = selectors.officer_queue(
-        user, selectors.QueueFilter(kind=kind, live_flag=True, **values)
-    ).select_related("current_step__handler")
+    qs = selectors.officer_queue(user, selectors.QueueFilter(kind=kind, **values)).select_related(
+        "current_step__handler"
+    )
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
-    flag = _flagger()
+    flag = _flag_classes()
     rows = [(d, flag(d)) for d in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
@@ -449,7 +442,7 @@ def _page_context(request: HttpRequest, dossier: Dossier) -> dict[str, Any]:
     supplements = list(dossier.supplements.select_related("requested_by").order_by("requested_at"))
     apologies = list(selectors.apologies(dossier).select_related("issued_by"))
     notices = list(notify_selectors.messages_for(dossier)[:100])
-    flag = _flagger()(dossier)
+    flag = _flag_classes()(dossier)
     return {
         "section": "one-stop",
         "dossier": dossier,
@@ -778,7 +771,7 @@ def action(request: HttpRequest, pk: int, name: str) -> HttpResponse:
         "name": name,
         "spec": spec,
         "form": form,
-        "flag": _flagger()(dossier),
+        "flag": _flag_classes()(dossier),
         "files_lost": bool(form.errors and request.FILES),
     }
     status = 400 if form.errors else 200

@@ -13,25 +13,23 @@ citizen has asked again by then.
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import translation
 from django_tasks import task
 
 from egov.core import context
 
 
-def reset_link(user: object) -> str:
+def reset_link(user: Any) -> str:
     """The absolute one-time link of ``user``'s reset page, on ``SITE_URL`` (never the Host header)."""
-    uid = urlsafe_base64_encode(force_bytes(user.pk))  # type: ignore[attr-defined]
-    token = default_token_generator.make_token(user)  # type: ignore[arg-type]
+    from egov.directory.tasks import reset_token
+
+    uid, token = reset_token(user)
     path = reverse("portal:password-reset-confirm", kwargs={"uidb64": uid, "token": token})
     return settings.SITE_URL.rstrip("/") + path
 
@@ -44,20 +42,12 @@ def _hours(seconds: int) -> int:
 def send_password_reset(user_id: int, requested_at: str) -> str:
     """Send the reset e-mail to citizen ``user_id``; ``"sent"``, or why nothing was sent."""
     from egov.directory.models import User
+    from egov.directory.tasks import reset_recipient
 
     with context.bind(source="task"):
-        asked = dt.datetime.fromisoformat(requested_at)
-        if timezone.now() - asked > dt.timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT):
-            return "expired"
-        user = User.objects.filter(pk=user_id).first()
-        if (
-            user is None
-            or not user.is_active
-            or user.kind != User.Kind.CITIZEN
-            or not user.email
-            or not user.has_usable_password()
-        ):
-            return "skipped"
+        user = reset_recipient(user_id, requested_at, User.Kind.CITIZEN)  # the staff reset's checks too
+        if isinstance(user, str):
+            return user
         with translation.override(settings.LANGUAGE_CODE):
             ctx = {
                 "user": user,

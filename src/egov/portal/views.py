@@ -31,6 +31,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -174,12 +175,34 @@ class PasswordResetThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": client_ip(request) or "unknown"}
 
 
-def _reset_allowed(request: HttpRequest) -> tuple[bool, int]:
+def _reset_allowed(request: HttpRequest, scope: str) -> tuple[bool, int]:
     throttle = PasswordResetThrottle()
+    throttle.scope = scope  # the counter's name in the cache key
     if throttle.allow_request(cast(Request, request), cast(APIView, None)):
         return True, 0
     wait = throttle.wait()
     return False, max(1, math.ceil(wait if wait is not None else getattr(throttle, "duration", None) or 60))
+
+
+def password_reset_throttled(
+    request: HttpRequest,
+    *,
+    template: str,
+    context: dict[str, Any] | None = None,
+    scope: str = PasswordResetThrottle.scope,
+) -> HttpResponse | None:
+    """The one rate limit of the "Quên mật khẩu?" forms (this portal's and the staff one,
+    :class:`egov.directory.auth_views.StaffPasswordResetView`): counts this request against
+    ``EGOV_PASSWORD_RESET_RATE`` for the client IP, one counter per ``scope`` (one per form). Within the
+    limit: None, the caller goes on. Over it: the 429 page ``template`` (its context gets ``wait``, in
+    seconds) with ``Retry-After``, and the caller must queue nothing."""
+    allowed, wait = _reset_allowed(request, scope)
+    if allowed:
+        return None
+    response = render(request, template, {**(context or {}), "wait": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    add_never_cache_headers(response)
+    return response
 
 
 @never_cache
@@ -193,13 +216,11 @@ def password_reset(request: HttpRequest) -> HttpResponse:
     over the limit a 429 page with ``Retry-After`` and nothing queued."""
     form = forms.CitizenPasswordResetForm(request.POST or None)
     if request.method == "POST":
-        allowed, wait = _reset_allowed(request)
-        if not allowed:
-            response = render(
-                request, "portal/password_reset_limited.html", {"section": "login", "wait": wait}, status=429
-            )
-            response["Retry-After"] = str(wait)
-            return response
+        limited = password_reset_throttled(
+            request, template="portal/password_reset_limited.html", context={"section": "login"}
+        )
+        if limited is not None:
+            return limited
         if form.is_valid():
             from egov.portal.tasks import send_password_reset
 

@@ -23,7 +23,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from egov.directory.models import Agency, Role
-from egov.directory.selectors import is_system_admin, member_agency_ids, user_has_role
+from egov.directory.selectors import acting_roles, is_system_admin, member_agency_ids, user_has_role
 from egov.reporting.models import (
     ExpectedReport,
     Indicator,
@@ -47,6 +47,27 @@ def _is_staff(user: Any) -> bool:
 
 
 # --- permissions ----------------------------------------------------------------------------------------
+
+
+def can_use_reporting(
+    user: Any, pairs: list[tuple[Agency, str]] | None = None, *, is_admin: bool | None = None
+) -> bool:
+    """Whether the reporting pages (Báo cáo: reports and the leader dashboard) concern ``user``: staff see the
+    reports and the dashboard of the organisations where they hold a position or an active delegation
+    (:func:`egov.reporting.dashboards.dashboard_roots`), system administrators all; citizens, and staff
+    without any position or delegation, nothing. ``pairs`` (:func:`egov.directory.selectors.acting_roles`)
+    and ``is_admin`` may be passed by a caller that already has them (the menu): then no query at all;
+    otherwise one or two reads of the user's roles.
+
+    This decides what the menu shows; every page still checks its own permission."""
+    if not _is_staff(user):
+        return False
+    if is_system_admin(user) if is_admin is None else is_admin:
+        return True
+    if pairs is None:
+        pairs = acting_roles(user)
+    # Every position or delegation is in an agency whose organisation is one of dashboard_roots().
+    return bool(pairs)
 
 
 def can_manage_regimes(user: Any) -> bool:

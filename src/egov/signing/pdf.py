@@ -44,6 +44,225 @@ class PdfSigningError(ValueError):
     """The PDF cannot be signed (unreadable file, field already signed, box off the page...)."""
 
 
+# --- Text form fields (filled after a signature) --------------------------------------------------------
+
+# The standard Type 1 fonts a text field may use (digits only: every viewer has them, nothing to embed).
+FIELD_FONTS = {"Times-Roman": "/TiRo", "Times-Italic": "/TiIt", "Helvetica": "/Helv"}
+
+
+@dataclass(frozen=True)
+class TextField:
+    """An AcroForm text field with one widget: ``rect`` = (x1, y1, x2, y2) in points on ``page``; the value
+    is written in ``font`` at ``size``, its baseline 0.3 x ``size`` above the bottom of the box, aligned
+    ``align`` ("left", "center" or "right")."""
+
+    name: str
+    page: int
+    rect: Box
+    font: str = "Times-Roman"
+    size: float = 13.0
+    align: str = "center"
+    max_len: int = 0
+
+
+_ALIGN = {"left": 0, "center": 1, "right": 2}
+_FF_DO_NOT_SPELL_CHECK = 1 << 22
+_FF_DO_NOT_SCROLL = 1 << 23
+
+
+def _font_dict(font: str) -> Any:
+    from pyhanko.pdf_utils import generic
+
+    return generic.DictionaryObject(
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/Font"),
+            generic.pdf_name("/Subtype"): generic.pdf_name("/Type1"),
+            generic.pdf_name("/BaseFont"): generic.pdf_name("/" + font),
+            generic.pdf_name("/Encoding"): generic.pdf_name("/WinAnsiEncoding"),
+        }
+    )
+
+
+def _appearance_stream(writer: Any, field: TextField, value: str) -> Any:
+    """A form XObject showing ``value`` in the field's box (``/Tx BMC … EMC``, as viewers draw fields)."""
+    from pyhanko.pdf_utils import generic
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    x1, y1, x2, y2 = field.rect
+    width, height = x2 - x1, y2 - y1
+    size = field.size
+    while value and stringWidth(value, field.font, size) > width - 1 and size > 5:
+        size -= 0.5
+    text_w = stringWidth(value, field.font, size)
+    x = {"left": 1.0, "right": width - 1 - text_w}.get(field.align, (width - text_w) / 2)
+    escaped = value.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+    tag = FIELD_FONTS[field.font]
+    body = f"/Tx BMC q BT {tag} {size:g} Tf 0 g {x:.2f} {0.3 * field.size:.2f} Td ({escaped}) Tj ET Q EMC"
+    stream = generic.StreamObject(
+        {
+            generic.pdf_name("/Type"): generic.pdf_name("/XObject"),
+            generic.pdf_name("/Subtype"): generic.pdf_name("/Form"),
+            generic.pdf_name("/BBox"): generic.ArrayObject(
+                [
+                    generic.FloatObject(0),
+                    generic.FloatObject(0),
+                    generic.FloatObject(width),
+                    generic.FloatObject(height),
+                ]
+            ),
+            generic.pdf_name("/Resources"): generic.DictionaryObject(
+                {
+                    generic.pdf_name("/Font"): generic.DictionaryObject(
+                        {generic.pdf_name(tag): writer.add_object(_font_dict(field.font))}
+                    )
+                }
+            ),
+        },
+        stream_data=(body if value else "/Tx BMC EMC").encode("latin-1"),
+    )
+    return writer.add_object(stream)
+
+
+def add_text_fields(pdf: bytes, fields: Sequence[TextField]) -> bytes:
+    """Add empty text fields to an unsigned PDF (in an incremental update), for values that are only known
+    after someone signs — then :func:`fill_text_fields` writes them without breaking that signature."""
+    from pyhanko.pdf_utils import generic
+
+    name = generic.pdf_name
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    except Exception as exc:
+        raise PdfSigningError(f"not a readable PDF file: {exc}") from exc
+    root = writer.root
+    if "/AcroForm" in root:
+        form = root["/AcroForm"]
+        raw_form = root.raw_get("/AcroForm")
+        if isinstance(raw_form, generic.IndirectObject):
+            writer.mark_update(raw_form)
+        else:
+            writer.update_root()
+    else:
+        form = generic.DictionaryObject({name("/Fields"): generic.ArrayObject()})
+        root[name("/AcroForm")] = writer.add_object(form)
+        writer.update_root()
+    raw_fields = form.raw_get("/Fields") if "/Fields" in form else None
+    if raw_fields is None:
+        form[name("/Fields")] = generic.ArrayObject()
+    elif isinstance(raw_fields, generic.IndirectObject):
+        writer.mark_update(raw_fields)
+    form_fields = form["/Fields"]
+    existing = {str(f.get_object().get("/T", "")) for f in form_fields}
+    resources = form.get("/DR", generic.DictionaryObject())
+    fonts = resources.get("/Font", generic.DictionaryObject())
+    for font, tag in FIELD_FONTS.items():
+        if name(tag) not in fonts:
+            fonts[name(tag)] = writer.add_object(_font_dict(font))
+    resources[name("/Font")] = fonts
+    form[name("/DR")] = resources
+    form[name("/DA")] = generic.TextStringObject("/Helv 0 Tf 0 g")
+    pages = int(writer.root["/Pages"]["/Count"])
+    for spec in fields:
+        if spec.name in existing:
+            raise PdfSigningError(f"the form field {spec.name!r} already exists")
+        page = spec.page if spec.page >= 0 else pages + spec.page
+        try:
+            page_ref, _res = writer.find_page_for_modification(page)
+        except Exception as exc:
+            raise PdfSigningError(f"page {spec.page} not found") from exc
+        page_obj = page_ref.get_object()
+        widget = generic.DictionaryObject(
+            {
+                name("/Type"): name("/Annot"),
+                name("/Subtype"): name("/Widget"),
+                name("/FT"): name("/Tx"),
+                name("/T"): generic.TextStringObject(spec.name),
+                name("/Rect"): generic.ArrayObject([generic.FloatObject(round(v, 2)) for v in spec.rect]),
+                name("/F"): generic.NumberObject(4),  # printed
+                name("/P"): page_ref,
+                name("/Ff"): generic.NumberObject(_FF_DO_NOT_SPELL_CHECK | _FF_DO_NOT_SCROLL),
+                name("/DA"): generic.TextStringObject(f"{FIELD_FONTS[spec.font]} {spec.size:g} Tf 0 g"),
+                name("/Q"): generic.NumberObject(_ALIGN.get(spec.align, 1)),
+                name("/V"): generic.TextStringObject(""),
+            }
+        )
+        if spec.max_len:
+            widget[name("/MaxLen")] = generic.NumberObject(spec.max_len)
+        # No appearance yet: an empty field shows nothing. (An unchanged appearance stream of a locked field
+        # would be counted by pyHanko's difference analysis as an update of that spec.)
+        ref = writer.add_object(widget)
+        form_fields.append(ref)
+        raw_annots = page_obj.raw_get("/Annots") if "/Annots" in page_obj else None
+        if raw_annots is None:
+            page_obj[name("/Annots")] = generic.ArrayObject([ref])
+            writer.update_container(page_obj)
+        else:
+            raw_annots.get_object().append(ref)
+            if isinstance(raw_annots, generic.IndirectObject):
+                writer.mark_update(raw_annots)
+            else:
+                writer.update_container(page_obj)
+        existing.add(spec.name)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _text_field_refs(reader: Any) -> dict[str, Any]:
+    try:
+        form_fields = reader.root["/AcroForm"]["/Fields"]
+    except KeyError:
+        return {}
+    found = {}
+    for ref in form_fields:
+        obj = ref.get_object()
+        if obj.get("/FT") == "/Tx" and "/T" in obj:
+            found[str(obj["/T"])] = ref
+    return found
+
+
+def text_field_values(pdf: bytes) -> dict[str, str]:
+    """The value (``/V``) of each text field of the document, by name."""
+    reader = _reader(pdf)
+    return {name: str(ref.get_object().get("/V", "")) for name, ref in _text_field_refs(reader).items()}
+
+
+def fill_text_fields(pdf: bytes, values: dict[str, str]) -> bytes:
+    """Fill text fields in an incremental update: the value (``/V``) and an appearance stream (``/AP /N``)
+    drawn in the field's own font, size and alignment, for each field of ``values``. Nothing else of the
+    file changes, so a signature made earlier stays valid when its lock leaves these fields open (pyHanko
+    judges the update "form filling"). Every name must be a text field of the document."""
+    from pyhanko.pdf_utils import generic
+
+    try:
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    except Exception as exc:
+        raise PdfSigningError(f"not a readable PDF file: {exc}") from exc
+    refs = _text_field_refs(writer)
+    missing = sorted(set(values) - set(refs))
+    if missing:
+        raise PdfSigningError(f"the document has no text field {', '.join(missing)}")
+    for field_name, value in values.items():
+        if not value.isprintable() or any(ord(ch) > 0x7E for ch in value):
+            raise PdfSigningError(f"the value of {field_name!r} must be printable ASCII text")
+        widget = refs[field_name].get_object()
+        x1, y1, x2, y2 = (float(v) for v in widget["/Rect"])
+        da = str(widget.get("/DA", "/TiRo 13 Tf 0 g")).split()
+        tag = da[0] if da else "/TiRo"
+        font = {v: k for k, v in FIELD_FONTS.items()}.get(tag, "Times-Roman")
+        size = float(da[1]) if len(da) > 1 and da[1].replace(".", "", 1).isdigit() else 13.0
+        align = {v: k for k, v in _ALIGN.items()}.get(int(widget.get("/Q", 1)), "center")
+        box = (min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+        spec = TextField(field_name, 0, box, font=font, size=size or 13.0, align=align)
+        widget[generic.pdf_name("/V")] = generic.TextStringObject(value)
+        widget[generic.pdf_name("/AP")] = generic.DictionaryObject(
+            {generic.pdf_name("/N"): _appearance_stream(writer, spec, value)}
+        )
+        writer.update_container(widget)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 # --- Appearance -----------------------------------------------------------------------------------------
 
 
@@ -242,6 +461,8 @@ class SignRequest:
     box: Box | None = None  # (x1, y1, x2, y2) in points; None: invisible signature
     appearance: Appearance | None = None
     signing_time: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    # Lock every form field but these once signed (FieldMDP /Exclude): None = no lock dictionary.
+    open_fields: Sequence[str] | None = None
 
 
 def sign(pdf: bytes, request: SignRequest) -> bytes:
@@ -277,7 +498,10 @@ def sign(pdf: bytes, request: SignRequest) -> bytes:
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
     )
-    spec = fields.SigFieldSpec(sig_field_name=request.field_name, on_page=page, box=box)
+    lock = None
+    if request.open_fields is not None:
+        lock = fields.FieldMDPSpec(fields.FieldMDPAction.EXCLUDE, fields=list(request.open_fields))
+    spec = fields.SigFieldSpec(sig_field_name=request.field_name, on_page=page, box=box, field_mdp_spec=lock)
     pdf_signer = _Signer(
         meta, signer, stamp_style=style, new_field_spec=spec, signing_time=request.signing_time
     )

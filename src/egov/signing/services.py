@@ -61,9 +61,11 @@ __all__ = [
     "Appearance",
     "DocumentLayout",
     "SignatureCheck",
+    "add_text_fields",
     "document_layout",
     "ensure_builtin_ca",
     "expire_certificates",
+    "fill_text_fields",
     "import_pkcs12",
     "import_trusted_root",
     "issue_agency_certificate",
@@ -74,6 +76,7 @@ __all__ = [
     "sign_document_pdf",
     "sign_pdf",
     "stamp_attachment",
+    "text_field_values",
     "verify_pdf",
 ]
 
@@ -586,10 +589,13 @@ def sign_pdf(
     page: int = 0,
     appearance: Appearance | None = None,
     signing_time: dt.datetime | None = None,
+    open_fields: Sequence[str] | None = None,
 ) -> bytes:
     """Sign ``pdf`` with ``certificate`` as PAdES B-B, in an incremental update (earlier signatures
     stay valid). ``box`` = (x1, y1, x2, y2) in points on ``page`` (negative counts from the end) makes the
-    signature visible with ``appearance``; without ``box`` it is invisible. Returns the signed file."""
+    signature visible with ``appearance``; without ``box`` it is invisible. ``open_fields`` locks every
+    form field of the document except those named (FieldMDP): filling or signing them later keeps this
+    signature valid, any other change to a field breaks it. Returns the signed file."""
     cert = Certificate.objects.select_related("owner_agency", "owner_user").get(pk=certificate.pk)
     if cert.kind == Certificate.Kind.ROOT_CA:
         raise ValidationError({"certificate": _("Chứng thư CA không dùng để ký văn bản.")})
@@ -615,6 +621,7 @@ def sign_pdf(
             box=box,
             appearance=appearance,
             signing_time=moment,
+            open_fields=tuple(open_fields) if open_fields is not None else None,
         )
         signed = _pdf.sign(pdf, request)
     except _pdf.PdfSigningError as exc:
@@ -632,6 +639,7 @@ def sign_pdf(
                 "signing_time": moment,
                 "page": page,
                 "box": list(box) if box else None,
+                "open_fields": list(open_fields) if open_fields is not None else None,
                 "sha256_before": hashlib.sha256(pdf).hexdigest(),
                 "sha256_after": hashlib.sha256(signed).hexdigest(),
             },
@@ -814,6 +822,34 @@ def stamp_attachment(
         appearance=appearance,
         signing_time=moment,
     )
+
+
+# --- Form fields filled after a signature ----------------------------------------------------------------
+
+
+def add_text_fields(pdf: bytes, fields: Sequence[_pdf.TextField]) -> bytes:
+    """Add empty text fields (number, date…) to an unsigned PDF; see
+    :func:`egov.signing.pdf.add_text_fields`."""
+    try:
+        return _pdf.add_text_fields(pdf, fields)
+    except _pdf.PdfSigningError as exc:
+        raise ValidationError({"pdf": str(exc)}) from exc
+
+
+def fill_text_fields(pdf: bytes, values: dict[str, str]) -> bytes:
+    """Fill text fields of a (signed) PDF in an incremental update; see
+    :func:`egov.signing.pdf.fill_text_fields`."""
+    try:
+        return _pdf.fill_text_fields(pdf, values)
+    except _pdf.PdfSigningError as exc:
+        raise ValidationError({"pdf": str(exc)}) from exc
+
+
+def text_field_values(pdf: bytes) -> dict[str, str]:
+    try:
+        return _pdf.text_field_values(pdf)
+    except _pdf.PdfSigningError as exc:
+        raise ValidationError({"pdf": str(exc)}) from exc
 
 
 # --- Verification ---------------------------------------------------------------------------------------

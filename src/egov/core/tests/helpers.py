@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from django.db import connection
@@ -43,3 +44,21 @@ def wait_for(predicate: Callable[[], bool], timeout: float, what: str, interval:
             return
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def queued_tasks(task_path: str) -> list[Any]:
+    """The database task rows queued for ``task_path`` (dotted path, or its last part), oldest first."""
+    from django_tasks_db.models import DBTaskResult
+
+    rows = DBTaskResult.objects.filter(task_path__endswith=task_path)
+    return list(rows.order_by("enqueued_at"))
+
+
+def run_queued_tasks(task_path: str) -> list[Any]:
+    """What a worker does with the queued rows of ``task_path``: call the real task in this process (in
+    order), delete the rows, return the results."""
+    results = []
+    for row in queued_tasks(task_path):
+        results.append(row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"]))
+        row.delete()
+    return results

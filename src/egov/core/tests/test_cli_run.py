@@ -1,6 +1,9 @@
 """The README's one-machine path, as an operator runs it (``make run``): ``egov migrate``, ``egov demo``,
 ``egov run`` — the web server and a worker as children of one process — on a free local port with a fresh
-var directory (the embedded SQLite database, whatever ``DATABASE_URL`` the suite runs with).
+var directory, and a fresh database of the kind the suite runs on: the embedded SQLite database of the var
+directory when the suite runs on SQLite; when it runs on PostgreSQL (``DATABASE_URL``, the second CI pass),
+a new database on that server (``egov_cli_run_<random>``), created for the test and dropped after it, so the
+demo is walked on PostgreSQL too and the two CI passes do not repeat the same work.
 
 The test waits for ``/healthz`` (database and a worker heartbeat), reads the demo data through HTTP (a
 procedure page of the portal, the one-stop queue of the demo officer after logging in with the printed demo
@@ -16,18 +19,22 @@ import os
 import re
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from egov.directory.demo_data import DEMO_PASSWORD
+from egov.dossiers.models import Dossier
 from egov.procedures.demo import SPECS
 
 pytestmark = pytest.mark.slow
@@ -44,8 +51,46 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _env(var_dir: Path) -> dict[str, str]:
+def _is_postgres(url: str) -> bool:
+    return urllib.parse.urlsplit(url).scheme in ("postgres", "postgresql", "pgsql")
+
+
+@pytest.fixture
+def database_url() -> Iterator[str | None]:
+    """``None`` (the var directory's SQLite database) unless the suite runs on PostgreSQL; then the URL of a
+    fresh database on the suite's server, with the suite's credentials, dropped at the end whatever
+    happens (``WITH (FORCE)``: a straggler's connection does not keep it)."""
+    suite = os.environ.get("DATABASE_URL", "")
+    if not _is_postgres(suite):
+        yield None
+        return
+    import psycopg
+
+    name = f"egov_cli_run_{uuid.uuid4().hex[:12]}"
+    url = urllib.parse.urlunsplit(urllib.parse.urlsplit(suite)._replace(path=f"/{name}"))
+
+    def admin() -> Any:
+        # The suite's database itself may not exist (pytest-django only creates test_<name>): then the
+        # server's maintenance database.
+        try:
+            return psycopg.connect(suite, autocommit=True)
+        except psycopg.OperationalError:
+            maintenance = urllib.parse.urlsplit(suite)._replace(path="/postgres")
+            return psycopg.connect(urllib.parse.urlunsplit(maintenance), autocommit=True)
+
+    with admin() as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield url
+    finally:
+        with admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _env(var_dir: Path, database_url: str | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
     env.update(
         {
             "EGOV_VAR_DIR": str(var_dir),
@@ -145,12 +190,26 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
-def test_egov_run_serves_the_demo(tmp_path: Path) -> None:
+def _dossiers_in(database_url: str | None, var: Path) -> int:
+    """Dossiers stored by the demo in the test's own database (not the suite's)."""
+    table = Dossier._meta.db_table
+    if database_url is None:
+        with contextlib.closing(sqlite3.connect(var / "egov.sqlite3")) as db:
+            return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()  # noqa: S608
+        return int(row[0]) if row else 0
+
+
+def test_egov_run_serves_the_demo(tmp_path: Path, database_url: str | None) -> None:
     var = tmp_path / "var"
     log = tmp_path / "egov.log"
-    env = _env(var)
+    env = _env(var, database_url)
     _egov("migrate", "--noinput", env=env, log=log, timeout=DEMO_TIMEOUT)
     _egov("demo", env=env, log=log, timeout=DEMO_TIMEOUT)
+    assert _dossiers_in(database_url, var) > 0, "the demo stored no dossier in the test's database"
 
     port = _free_port()
     browser = Browser(f"http://127.0.0.1:{port}")

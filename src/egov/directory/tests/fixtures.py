@@ -119,3 +119,14 @@ def system_admin(tree: Tree) -> User:
 def foreign_staff(tree: Tree) -> User:
     """Staff of another province: must see none of tree.department's objects."""
     return make_staff("nguoingoai", tree.other_province, Role.AGENCY_ADMIN, title="Quản trị")
+
+
+def register_test_citizen() -> User:
+    """One citizen account with e-mail and phone (Nguyễn Văn Dân), for the auth and password-reset tests."""
+    return services.register_citizen(
+        full_name="Nguyễn Văn Dân",
+        identity_number="001099012345",
+        password=PASSWORD,
+        phone="0912345678",
+        email="dan@example.com",
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -14,23 +13,17 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from egov.audit.models import AuditEntry
-from egov.directory import services
 from egov.directory.auth_views import PENDING_KEY
 from egov.directory.models import User
-from egov.directory.tests.fixtures import PASSWORD, Tree
+from egov.directory.tests.fixtures import PASSWORD, Tree, register_test_citizen
+from egov.directory.tests.test_staff_password_reset import link_path, run_staff_reset_tasks
 
 LOGIN = "/login/"
 
 
 @pytest.fixture
 def citizen(db: Any) -> User:
-    return services.register_citizen(
-        full_name="Nguyễn Văn Dân",
-        identity_number="001099012345",
-        password=PASSWORD,
-        phone="0912345678",
-        email="dan@example.com",
-    )
+    return register_test_citizen()
 
 
 def token_for(device: TOTPDevice, offset_steps: int = 0) -> str:
@@ -226,13 +219,13 @@ def test_password_reset_by_email(tree: Tree, clerk: User) -> None:
     assert "Đặt lại mật khẩu" in client.get(reverse("password_reset")).content.decode()
     response = client.post(reverse("password_reset"), {"email": "vanthu@example.gov.vn"})
     assert response["Location"] == reverse("password_reset_done")
+    assert mail.outbox == []  # queued, sent by the worker (test_staff_password_reset.py)
+    assert run_staff_reset_tasks() == ["sent"]
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.subject.startswith("Đặt lại mật khẩu tài khoản egov")
     assert "Kính gửi Vanthu" in message.body and "Tên đăng nhập của bạn: vanthu" in message.body
-    link = re.search(r"http://testserver(/password-reset/\S+/)", message.body)
-    assert link
-    page = client.get(link.group(1), follow=True)
+    page = client.get(link_path(message), follow=True)
     assert "Đặt mật khẩu mới" in page.content.decode()
     url = page.redirect_chain[-1][0]
     mismatch = client.post(url, {"new_password1": "Mat-khau-moi-2026", "new_password2": "khac"})

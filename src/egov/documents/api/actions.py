@@ -137,17 +137,20 @@ OUTGOING_ACTIONS: tuple[ObjectAction, ...] = (
         "sign",
         outgoing.sign,
         "Sign",
-        "Ký số (the designated signer; from `approved`) with their personal certificate. The "
-        "number, notation and date are given first and written into the first page, then the page is signed; "
-        "the signed PDF is added as a `signed` file.",
+        "Ký số (the designated signer; from `approved`) with their personal certificate. No number "
+        "is given yet: the first page gets the number and date lines with empty form fields, then it is "
+        "signed (the signature leaves only those fields open); the signed PDF is added as a `signed` file.",
     ),
     ObjectAction(
         "issue",
         outgoing.issue,
         "Number and issue",
-        "Phát hành (clerks; from `signed`): the agency's seal signature, attachment stamps, and "
-        "delivery to the recipients inside egov. The number was given at signature; `register` must then be "
-        "that number's register.",
+        "Cấp số và phát hành (clerks; from `signed`), in one transaction: the next number of "
+        "`register` (default: the agency's outgoing register, the secret one for a secret document) and "
+        "today's date, written into the signed file's form fields (the signer's signature stays valid), the "
+        "agency's seal signature, attachment stamps, and delivery to the recipients inside egov. A document "
+        "numbered at signature (older flow) keeps its number; `register` must then be that number's "
+        "register.",
         IssueSerializer,
         arguments=_register,
     ),

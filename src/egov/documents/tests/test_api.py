@@ -543,6 +543,7 @@ def test_outgoing_flow_through_the_api(
     response = boss.post(f"{API}/outgoing/{pk}/sign/")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "signed"
+    assert response.json()["number_notation"] == ""  # numbered at issue, by the clerk
     assert drafter.post(f"{API}/outgoing/{pk}/issue/", {}, format="json").status_code == 403
     with django_capture_on_commit_callbacks(execute=True):
         response = client_for(clerk).post(f"{API}/outgoing/{pk}/issue/", {}, format="json")

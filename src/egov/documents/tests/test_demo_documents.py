@@ -80,8 +80,12 @@ def test_demo_documents_small_scale_then_nothing_more(db):
         )
         final = out_doc.attachments.select_related("file").get(role=Attachment.Role.SIGNED)
         with final.file.file.open("rb") as fh:
-            checks = signing.verify_pdf(fh.read())
+            data = fh.read()
+        checks = signing.verify_pdf(data)
         assert len(checks) == 2 and all(c.ok for c in checks)  # the signer, then the agency's seal
+        # numbered at issue, after the signer's signature: the number is in the form field of the page
+        assert signing.text_field_values(data)["SoVanBan"] == out_doc.code_number
+        assert checks[0].modification_level == "FORM_FILLING"
         recipients = list(out_doc.recipients.select_related("incoming"))
         assert recipients and all(r.incoming_id for r in recipients)
         for r in recipients:

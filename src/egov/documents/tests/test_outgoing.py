@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -196,18 +197,26 @@ def _text(pdf: bytes) -> str:
     return unicodedata.normalize("NFC", PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
 
 
-def test_number_and_date_are_in_the_signed_body_and_both_signatures_verify(
-    registers, clerk, leader, specialist, cv, certificates, tmp_path
-):
-    import shutil
-    import subprocess
+def _widget_text(pdf: bytes) -> dict[str, str]:
+    """The text each form field's appearance stream shows (what a viewer draws), by field name."""
+    import io
+    import re
 
-    from django.utils import timezone
+    from pypdf import PdfReader
 
+    shown = {}
+    for annot in PdfReader(io.BytesIO(pdf)).pages[0].get("/Annots", []):
+        annot = annot.get_object()
+        if annot.get("/FT") == "/Tx" and "/AP" in annot:
+            data = annot["/AP"]["/N"].get_object().get_data().decode("latin-1")
+            shown[str(annot["/T"])] = "".join(re.findall(r"\((.*?)\) Tj", data))
+    return shown
+
+
+def _blank_letter() -> bytes:
     from egov.documents.demo import Letter, render_letter
 
-    tree = registers
-    blank = render_letter(
+    return render_letter(
         Letter(
             body_above="ỦY BAN NHÂN DÂN TỈNH DEMO",
             issuer="SỞ NỘI VỤ",
@@ -221,48 +230,179 @@ def test_number_and_date_are_in_the_signed_body_and_both_signatures_verify(
             cong_van=True,
         )
     )
-    assert "Số: 01/SNV-TC" not in _text(blank)
-    doc = draft(specialist, tree, cv, files=[NamedBytes(blank, "du-thao.pdf")])
+
+
+def _signed_to_issue(registers, leader, specialist, cv):
+    doc = draft(specialist, registers, cv, files=[NamedBytes(_blank_letter(), "du-thao.pdf")])
+    outgoing.submit(actor=specialist, document=doc)
+    outgoing.review(actor=leader, document=doc, approve=True)
+    outgoing.approve(actor=leader, document=doc)
+    return outgoing.sign(actor=leader, document=doc)
+
+
+def _main_pdf(doc) -> bytes:
+    with doc.attachments.get(role=Attachment.Role.SIGNED).file.file.open("rb") as fh:
+        return fh.read()
+
+
+def test_number_and_date_are_given_at_issue_into_form_fields_and_both_signatures_verify(
+    registers, clerk, leader, specialist, cv, certificates, tmp_path
+):
+    from django.utils import timezone
+
+    from egov.audit.models import AuditEntry
+    from egov.signing.tests.helpers import HAS_PDFSIG, pdfsig
+
+    tree = registers
+    assert "Số: 01/SNV-TC" not in _text(_blank_letter())
+    doc = _signed_to_issue(tree, leader, specialist, cv)
+    # signed without a number: the page has the number and date lines with empty fields for them
+    assert doc.status == S.SIGNED and doc.number is None and doc.register is None
+    signed = _main_pdf(doc)
+    text = _text(signed)
+    assert "Số:" in text and "/SNV-TC" in text and "Cần Thơ, ngày" in text and "01/SNV-TC" not in text
+    assert "ngày      tháng" not in text  # the draft's own blank line left the text layer
+    assert signing.text_field_values(signed) == dict.fromkeys(outgoing.NUMBER_AND_DATE_FIELDS, "")
+    (personal,) = signing.verify_pdf(signed)
+    assert personal.ok and personal.field_name == outgoing.SIGNER_FIELD
+    sign_audit = AuditEntry.objects.filter(action="documents.outgoing.sign").latest("seq")
+    assert "number" not in sign_audit.after and sign_audit.after["notation"] == "SNV-TC"
+
+    # the clerk numbers, dates and seals at issue, in the register chosen now (here the secret one)
+    secret = services.default_register(tree.department, "outgoing", secret=True)
+    doc = outgoing.issue(actor=clerk, document=doc, register=secret)
+    today = timezone.localdate()
+    month = f"{today.month:02d}" if today.month < 3 else str(today.month)
+    assert doc.status == S.ISSUED and doc.number_notation == "01/SNV-TC" and doc.register == secret
+    assert doc.issued_date == today
+    issue_audit = AuditEntry.objects.filter(action="documents.outgoing.issue").latest("seq")
+    assert issue_audit.after["number"] == "01/SNV-TC" and issue_audit.after["register"] == secret.pk
+    data = _main_pdf(doc)
+    assert data.startswith(signed)  # incremental updates only: the signed bytes are untouched
+    values = {
+        outgoing.NUMBER_FIELD: "01",
+        outgoing.DAY_FIELD: f"{today.day:02d}",
+        outgoing.MONTH_FIELD: month,
+        outgoing.YEAR_FIELD: str(today.year),
+    }
+    assert signing.text_field_values(data) == values
+    assert _widget_text(data) == values  # what a viewer shows in the blanks
+
+    # pyHanko: the personal signature allows the form filling and the seal after it; the seal covers all
+    personal, seal = signing.verify_pdf(data)
+    assert (personal.field_name, seal.field_name) == (outgoing.SIGNER_FIELD, outgoing.SEAL_FIELD)
+    assert personal.ok and personal.intact and personal.trusted and personal.modifications_allowed
+    assert personal.modification_level == "FORM_FILLING" and not personal.covers_whole_document
+    assert seal.ok and seal.covers_whole_document and seal.modification_level == "NONE"
+
+    # tampering: a later change of page content breaks both; a new number after the seal breaks the seal
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    overlay = writer.add_object(generic.StreamObject(stream_data=b"BT /F1 12 Tf 100 100 Td (99) Tj ET"))
+    page_ref, _res = writer.find_page_for_modification(0)
+    page = page_ref.get_object()
+    page["/Contents"] = generic.ArrayObject([*_as_list(page.raw_get("/Contents")), overlay])
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    assert not any(c.ok for c in signing.verify_pdf(out.getvalue()))
+    refilled = signing.fill_text_fields(data, {outgoing.NUMBER_FIELD: "99"})
+    personal_after, seal_after = signing.verify_pdf(refilled)
+    assert personal_after.ok and not seal_after.ok  # the seal locked every field
+
+    if not HAS_PDFSIG:
+        pytest.skip("pdfsig/certutil (poppler-utils, libnss3-tools) are not installed")
+    from egov.signing import selectors as signing_selectors
+
+    roots = [c.certificate_pem for c in signing_selectors.trust_roots()]
+    report = pdfsig(data, roots, tmp_path)
+    assert len(report) == 2
+    for signature in report:
+        assert signature["Signature Validation"] == "Signature is Valid.", report
+        assert signature["Certificate Validation"] == "Certificate is Trusted.", report
+    assert "Total document signed" in report[1]
+
+
+def _as_list(contents):
+    from pyhanko.pdf_utils import generic
+
+    if isinstance(contents, generic.ArrayObject):
+        return list(contents)
+    return [contents]
+
+
+def test_a_failed_issue_gives_no_number_and_keeps_no_file(
+    registers, clerk, leader, specialist, cv, certificates, monkeypatch
+):
+    from egov.documents.models import StoredFile
+    from egov.signing import services as signing_services
+
+    doc = _signed_to_issue(registers, leader, specialist, cv)
+    files = StoredFile.objects.count()
+
+    def broken(**kwargs):
+        raise ValidationError({"pdf": "hỏng"})
+
+    monkeypatch.setattr(signing_services, "stamp_attachment", broken)
+    Attachment.objects.create(
+        outgoing=doc,
+        role=Attachment.Role.ANNEX,
+        file=storage.store(NamedBytes(pdf_bytes("Phu luc"), "phu-luc.pdf")),
+    )
+    files += 1
+    with pytest.raises(ValidationError):
+        outgoing.issue(actor=clerk, document=doc)
+    doc.refresh_from_db()
+    assert doc.status == S.SIGNED and doc.number is None and StoredFile.objects.count() == files
+    monkeypatch.undo()
+    doc = outgoing.issue(actor=clerk, document=doc)
+    assert doc.number_notation == "01/SNV-TC"  # the failed attempt used no number
+
+
+def test_a_document_numbered_at_signature_keeps_its_number(
+    registers, clerk, leader, specialist, cv, certificates
+):
+    """Signed under the older flow (number stamped into the page before the signature): issue seals it
+    without numbering again, and refuses another register."""
+    from django.utils import timezone
+
+    doc = draft(specialist, registers, cv)
     outgoing.submit(actor=specialist, document=doc)
     outgoing.review(actor=leader, document=doc, approve=True)
     outgoing.approve(actor=leader, document=doc)
     doc = outgoing.sign(actor=leader, document=doc)
-    # numbered when signed: the number is in the page the leader's signature covers
-    assert doc.number == 1 and doc.number_notation == "01/SNV-TC" and doc.register is not None
-    today = timezone.localdate()
-    month = f"{today.month:02d}" if today.month < 3 else str(today.month)
-    date_text = f"Cần Thơ, ngày {today.day:02d} tháng {month} năm {today.year}"
-    signed = doc.attachments.get(role=Attachment.Role.SIGNED)
-    with signed.file.file.open("rb") as fh:
-        text = _text(fh.read())
-    assert "Số: 01/SNV-TC" in text and date_text in text and "ngày      tháng" not in text
-    with pytest.raises(ValidationError):  # the number was given in the default register at signature
+    # what the older sign() left: a number, register and date, and a signed event without fields
+    outgoing._take_number(doc, None, timezone.now())
+    doc.save()
+    event = doc.events.get(kind="signed")
+    event.data.pop("fields")
+    event.save()
+    with pytest.raises(ValidationError):
         outgoing.issue(
             actor=clerk,
             document=doc,
-            register=services.default_register(tree.department, "outgoing", secret=True),
+            register=services.default_register(registers.department, "outgoing", secret=True),
         )
     doc = outgoing.issue(actor=clerk, document=doc)
-    assert doc.status == S.ISSUED and doc.number_notation == "01/SNV-TC" and doc.issued_date == today
-    final = doc.attachments.get(role=Attachment.Role.SIGNED)
-    with final.file.file.open("rb") as fh:
-        data = fh.read()
-    assert "Số: 01/SNV-TC" in _text(data) and date_text in _text(data)
-    checks = signing.verify_pdf(data)
-    assert len(checks) == 2 and all(c.ok for c in checks)  # the leader's signature, then the agency's seal
-    if shutil.which("pdfsig") is None:
-        pytest.skip("pdfsig (poppler-utils) is not installed")
-    path = tmp_path / "final.pdf"
-    path.write_bytes(data)
-    report = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False).stdout
-    assert report.count("Signature is Valid") == 2, report
+    assert doc.number_notation == "01/SNV-TC"
+    data = _main_pdf(doc)
+    assert signing.text_field_values(data)[outgoing.NUMBER_FIELD] == ""  # not filled: numbered before
+    assert all(c.ok for c in signing.verify_pdf(data))
+    second = _signed_to_issue(registers, leader, specialist, cv)
+    assert outgoing.issue(actor=clerk, document=second).number_notation == "02/SNV-TC"
 
 
 def test_a_draft_without_number_line_gets_it_in_the_top_margin():
-    pdf = outgoing.stamp_number_and_date(
-        pdf_bytes("Ke hoach kiem tra"),
-        number_notation="07/KH-SNV",
-        issued=dt.date(2026, 2, 3),
-    )
+    pdf = outgoing.prepare_number_and_date(pdf_bytes("Ke hoach kiem tra"), notation="KH-SNV")
     text = _text(pdf)
-    assert "Số: 07/KH-SNV" in text and "Ngày 03 tháng 02 năm 2026" in text and "Ke hoach kiem tra" in text
+    assert "Số:" in text and "/KH-SNV" in text and "Ngày" in text and "Ke hoach kiem tra" in text
+    assert signing.text_field_values(pdf) == dict.fromkeys(outgoing.NUMBER_AND_DATE_FIELDS, "")
+    filled = signing.fill_text_fields(pdf, outgoing.number_and_date_values("07", dt.date(2026, 2, 3)))
+    assert _widget_text(filled) == {
+        outgoing.NUMBER_FIELD: "07",
+        outgoing.DAY_FIELD: "03",
+        outgoing.MONTH_FIELD: "02",
+        outgoing.YEAR_FIELD: "2026",
+    }

@@ -24,7 +24,7 @@ from egov.directory.api.serializers import AgencyRefSerializer, UserRefSerialize
 from egov.directory.models import Agency, User
 from egov.documents.api.serializers import DATE_FORMATS, DATE_HELP
 from egov.documents.models import StoredFile
-from egov.dossiers import payments
+from egov.dossiers import payments, selectors
 from egov.dossiers.models import (
     Apology,
     CitizenDocument,
@@ -90,7 +90,11 @@ class DossierSerializer(serializers.ModelSerializer[Dossier]):
     status = status_field(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
     channel = channel_field(read_only=True)
-    deadline_flag = flag_field(read_only=True)
+    deadline_flag = flag_field(
+        read_only=True,
+        help_text="Cảnh báo hạn as the rule gives it now (0 on time, 1 at risk, 2 overdue), as the officer "
+        "pages show it; filters use the same rule.",
+    )
     procedure = ProcedureRefSerializer(read_only=True)
     receiving_agency = AgencyRefSerializer(read_only=True)
 
@@ -115,6 +119,17 @@ class DossierSerializer(serializers.ModelSerializer[Dossier]):
             "fee_amount",
         )
         read_only_fields: tuple[str, ...] = fields
+
+    def to_representation(self, instance: Dossier) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        # The rule now (selectors.deadline_flagger), not the column stored by the periodic scan, which lags
+        # by up to one scan period. One flagger (one calendar look-up) per serializer: a list's child
+        # serializer is one instance for every row.
+        flagger = getattr(self, "_flagger", None)
+        if flagger is None:
+            flagger = self._flagger = selectors.deadline_flagger()
+        data["deadline_flag"] = int(flagger(instance))
+        return data
 
 
 class DossierPaperSerializer(serializers.ModelSerializer[DossierPaper]):

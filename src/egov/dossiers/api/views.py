@@ -40,6 +40,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from egov.core import clock
 from egov.core.api import object_actions
 from egov.core.text import fold
 from egov.directory import selectors as directory
@@ -48,7 +49,7 @@ from egov.directory.api.views import BAD_REQUEST, FORBIDDEN, NOT_FOUND
 from egov.directory.models import Agency, Role, User
 from egov.documents import files
 from egov.documents.api.views import MAX_PK, FirstRendererNegotiation
-from egov.dossiers import printouts, selectors, services
+from egov.dossiers import deadlines, printouts, selectors, services
 from egov.dossiers.api import serializers as s
 from egov.dossiers.api.actions import MY_ACTIONS, STAFF_ACTIONS
 from egov.dossiers.api.actions import papers as _papers
@@ -292,6 +293,42 @@ def _form_action(offered: tuple[str, ...], **schema: Any) -> Any:
     return form
 
 
+def _paper_file_action(**schema: Any) -> Any:
+    """``GET /…/{id}/papers/{paper}/file/`` of a dossier viewset: the file of one paper of a dossier the
+    caller may see; ``schema`` holds the OpenAPI texts (operation id, summary, description) of the viewset."""
+
+    @extend_schema(responses=FILE_RESPONSES, **schema)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"papers/(?P<paper>[0-9]+)/file",
+        url_name="paper-file",
+        content_negotiation_class=FirstRendererNegotiation,
+    )
+    def paper_file(self: DossiersViewSet, request: Request, pk: str, paper: str) -> FileResponse:
+        return self._paper_file(pk, paper)
+
+    return paper_file
+
+
+def _result_file_action(**schema: Any) -> Any:
+    """``GET /…/{id}/result-file/`` of a dossier viewset: the e-result the caller may download
+    (:func:`selectors.result_file_for`); ``schema`` holds the viewset's OpenAPI texts."""
+
+    @extend_schema(responses=FILE_RESPONSES, **schema)
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path="result-file",
+        url_name="result-file",
+        content_negotiation_class=FirstRendererNegotiation,
+    )
+    def result_file(self: DossiersViewSet, request: Request, pk: str) -> FileResponse:
+        return self._result_file(pk)
+
+    return result_file
+
+
 STAFF_ACTION = {200: s.DossierDetailSerializer, 400: ACTION_BAD_REQUEST, 403: FORBIDDEN, 404: NOT_FOUND}
 
 
@@ -348,10 +385,12 @@ class DossierViewSet(DossiersViewSet):
             ("procedure", "procedure_id"),
             ("agency", "receiving_agency_id"),
             ("channel", "channel"),
-            ("deadline_flag", "deadline_flag"),
         ):
             if params.get(param) is not None:
                 qs = qs.filter(**{field: params[param]})
+        if params.get("deadline_flag") is not None:
+            # The rule now, as the field shows it and the officer pages filter (not the stored column).
+            qs = qs.filter(deadlines.flag_condition(params["deadline_flag"], clock.now()))
         tz = timezone.get_current_timezone()
         if params.get("date_from"):
             qs = qs.filter(submitted_at__gte=dt.datetime.combine(params["date_from"], dt.time.min, tzinfo=tz))
@@ -458,38 +497,17 @@ class DossierViewSet(DossiersViewSet):
     def notifications(self, request: Request, pk: str) -> Response:
         return self.paginated(notify.messages_for(self._dossier(pk)), s.NotificationSerializer)
 
-    @extend_schema(
+    paper_file = _paper_file_action(
         operation_id="dossiers_paper_file",
         summary="Download a paper",
         description="The file of a paper of the dossier, as a download (content type recorded at upload, "
         "`nosniff`, SHA-256 in `X-Content-SHA256`).",
-        responses=FILE_RESPONSES,
     )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path=r"papers/(?P<paper>[0-9]+)/file",
-        url_name="paper-file",
-        content_negotiation_class=FirstRendererNegotiation,
-    )
-    def paper_file(self, request: Request, pk: str, paper: str) -> FileResponse:
-        return self._paper_file(pk, paper)
-
-    @extend_schema(
+    result_file = _result_file_action(
         operation_id="dossiers_result_file",
         summary="Download the result",
         description="The e-result of the dossier (kết quả điện tử), as a download.",
-        responses=FILE_RESPONSES,
     )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="result-file",
-        url_name="result-file",
-        content_negotiation_class=FirstRendererNegotiation,
-    )
-    def result_file(self, request: Request, pk: str) -> FileResponse:
-        return self._result_file(pk)
 
     form = _form_action(
         STAFF_FORMS,
@@ -599,37 +617,16 @@ class MyDossierViewSet(DossiersViewSet):
         )
         return self._detail(dossier, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
-    @extend_schema(
+    paper_file = _paper_file_action(
         operation_id="my_dossiers_paper_file",
         summary="Download one of my papers",
         description="A file submitted with the dossier.",
-        responses=FILE_RESPONSES,
     )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path=r"papers/(?P<paper>[0-9]+)/file",
-        url_name="paper-file",
-        content_negotiation_class=FirstRendererNegotiation,
-    )
-    def paper_file(self, request: Request, pk: str, paper: str) -> FileResponse:
-        return self._paper_file(pk, paper)
-
-    @extend_schema(
+    result_file = _result_file_action(
         operation_id="my_dossiers_result_file",
         summary="Download my result",
         description="The e-result, once the dossier is processed (status 9 or 10).",
-        responses=FILE_RESPONSES,
     )
-    @action(
-        detail=True,
-        methods=["get"],
-        url_path="result-file",
-        url_name="result-file",
-        content_negotiation_class=FirstRendererNegotiation,
-    )
-    def result_file(self, request: Request, pk: str) -> FileResponse:
-        return self._result_file(pk)
 
     form = _form_action(
         CITIZEN_FORMS,
@@ -680,13 +677,6 @@ class MyDocumentViewSet(DossiersViewSet):
 # --- Inter-linked dossiers (hồ sơ liên thông) ------------------------------------------------------------
 
 
-def _groups_visible_to(user: Any) -> QuerySet[DossierGroup]:
-    """Groups with at least one part the caller may see (``dossiers.selectors.dossiers_visible_to``): the
-    citizen's own submissions, or groups with a part received or processed by the official's agencies."""
-    parts = selectors.dossiers_visible_to(user).filter(group__isnull=False).values("group_id")
-    return DossierGroup.objects.filter(pk__in=parts).select_related("procedure_group")
-
-
 class DossierGroupsViewSet(DossiersViewSet):
     """Groups are addressed by their code (``<prefix>-LT<date>-<n>``), as printed and shown to the
     applicant."""
@@ -716,14 +706,14 @@ class DossierGroupsViewSet(DossiersViewSet):
         return Response(body.data, code)
 
     def list(self, request: Request) -> Response:
-        groups = _groups_visible_to(request.user).order_by("-created_at", "-id")
+        groups = selectors.groups_visible_to(request.user).order_by("-created_at", "-id")
         page = self.paginate_queryset(groups)
         rows = [self._group_data(g) for g in (page if page is not None else list(groups))]
         data = s.DossierGroupSerializer(rows, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def retrieve(self, request: Request, code: str) -> Response:
-        group = _groups_visible_to(request.user).filter(code=code).first()
+        group = selectors.groups_visible_to(request.user).filter(code=code).first()
         if group is None:
             raise Http404
         return self._group_response(group)

@@ -17,10 +17,12 @@ from django.utils import timezone
 from egov.core.navigation import Menu, menu
 from egov.directory import services as directory_services
 from egov.directory.models import Position, Role
+from egov.directory.selectors import acting_roles
 from egov.directory.tests.fixtures import make_staff
 from egov.dossiers import selectors, services
 from egov.dossiers.models import Status
 from egov.reporting.dashboards import dashboard_roots
+from egov.reporting.selectors import can_use_reporting
 
 from .conftest import desk
 
@@ -99,12 +101,31 @@ def test_staff_without_any_position_see_neither(client, world):
 
 
 def test_reporting_menu_follows_the_reporting_rule(world, system_admin):
+    """One rule (``reporting.selectors.can_use_reporting``) for the menu; it agrees with the dashboards'
+    own ``dashboard_roots`` for every kind of account, including delegates and staff without a position."""
     factory = RequestFactory()
     clerk = make_staff("vanthu", world.tree.department, Role.CLERK, title="Văn thư")
-    for user in (clerk, world.officer, world.specialist, world.leader, system_admin):
+    lonely = make_staff("cu", world.tree.office, Role.CLERK, title="Văn thư")
+    delegated = make_staff("uyquyen", world.tree.office, Role.CLERK, title="Văn thư")
+    Position.objects.update(valid_from=dt.date(2020, 1, 1))
+    Position.objects.filter(user__in=[lonely, delegated]).update(valid_to=dt.date(2021, 1, 1))
+    delegate(world.leader, delegated, world.tree.department, Role.LEADER)
+    users = (clerk, lonely, delegated, world.officer, world.specialist, world.leader, system_admin)
+    for user in (*users, world.citizen):
         request = factory.get("/")
         request.user = user
-        assert Menu(request).reporting == bool(dashboard_roots(user)), user
+        expected = bool(dashboard_roots(user)) if user.is_government_staff else False
+        assert Menu(request).reporting == can_use_reporting(user) == expected, user
+    assert [can_use_reporting(u) for u in (lonely, delegated, world.citizen)] == [False, True, False]
+
+
+def test_reporting_rule_costs_no_query_when_the_roles_are_known(world):
+    pairs = acting_roles(world.leader)
+    with CaptureQueriesContext(connection) as queries:
+        assert can_use_reporting(world.leader, pairs, is_admin=False)
+        assert not can_use_reporting(world.leader, [], is_admin=False)
+        assert can_use_reporting(world.leader, [], is_admin=True)
+    assert len(queries) == 0
 
 
 def test_citizens_see_neither(client, world):

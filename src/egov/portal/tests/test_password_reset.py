@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from django_tasks_db.models import DBTaskResult
 
 from egov.audit.models import AuditEntry
+from egov.core.tests.helpers import queued_tasks, run_queued_tasks
 from egov.directory import services as directory_services
 from egov.portal.tasks import send_password_reset
 
@@ -29,17 +30,11 @@ DONE = reverse("portal:password-reset-done")
 
 
 def reset_tasks() -> list[DBTaskResult]:
-    rows = DBTaskResult.objects.filter(task_path__endswith="send_password_reset")
-    return list(rows.order_by("enqueued_at"))
+    return queued_tasks("portal.tasks.send_password_reset")
 
 
 def run_reset_tasks() -> list[str]:
-    """What a worker does with the queued reset e-mails (the real task, run in this process)."""
-    results = []
-    for row in reset_tasks():
-        results.append(row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"]))
-        row.delete()
-    return results
+    return run_queued_tasks("portal.tasks.send_password_reset")
 
 
 def link_path(message: Any) -> str:

@@ -261,3 +261,79 @@ def test_signed_page_renders(signed_decision, tmp_path):
     target.write_bytes(signed_decision)
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(target), str(tmp_path / "page")], check=True)
     assert (tmp_path / "page-1.png").stat().st_size > 10_000
+
+
+# --- Form fields filled after a signature (number and date given at issue) -------------------------------
+
+FIELDS = (
+    pdf.TextField("SoVanBan", 0, (100, 700, 140, 716), align="right"),
+    pdf.TextField("NgayBanHanh", 0, (300, 700, 320, 716), font="Times-Italic"),
+    pdf.TextField("GhiChu", 0, (100, 650, 300, 666), font="Helvetica", size=10),
+)
+
+
+@pytest.fixture
+def signed_with_open_fields(personal_cert):
+    prepared = services.add_text_fields(decision_pdf(), FIELDS)
+    return services.sign_pdf(
+        actor=None,
+        pdf=prepared,
+        certificate=personal_cert,
+        field_name="NguoiKy",
+        box=SIGNATURE_BOX,
+        open_fields=["SoVanBan", "NgayBanHanh", "CoQuanBanHanh"],
+    )
+
+
+def test_filling_open_fields_keeps_the_signature_valid(signed_with_open_fields, agency_cert):
+    assert services.text_field_values(signed_with_open_fields) == {
+        "SoVanBan": "",
+        "NgayBanHanh": "",
+        "GhiChu": "",
+    }
+    filled = services.fill_text_fields(signed_with_open_fields, {"SoVanBan": "07", "NgayBanHanh": "03"})
+    assert filled.startswith(signed_with_open_fields)  # an incremental update
+    assert services.text_field_values(filled)["SoVanBan"] == "07"
+    (check,) = services.verify_pdf(filled)
+    assert check.ok and check.modifications_allowed and check.modification_level == "FORM_FILLING"
+    sealed = services.sign_pdf(
+        actor=None, pdf=filled, certificate=agency_cert, field_name="CoQuanBanHanh", box=(80, 80, 180, 180)
+    )
+    assert [c.ok for c in services.verify_pdf(sealed)] == [True, True]
+    # the appearance shows the value in the field's font (what a viewer draws)
+    reader = PdfFileReader(io.BytesIO(filled))
+    widget = next(
+        f.get_object() for f in reader.root["/AcroForm"]["/Fields"] if f.get_object()["/T"] == "SoVanBan"
+    )
+    stream = widget["/AP"]["/N"].get_object()
+    assert b"(07) Tj" in stream.data and "/TiRo" in stream["/Resources"]["/Font"]
+
+
+def test_filling_a_locked_field_or_changing_the_page_breaks_the_signature(signed_with_open_fields):
+    locked = services.fill_text_fields(signed_with_open_fields, {"GhiChu": "x"})
+    (check,) = services.verify_pdf(locked)
+    assert not check.ok and not check.modifications_allowed
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed_with_open_fields))
+    overlay = writer.add_object(generic.StreamObject(stream_data=b"0 0 1 rg 100 100 200 50 re f"))
+    page_ref, _res = writer.find_page_for_modification(0)
+    page = page_ref.get_object()
+    contents = page.raw_get("/Contents")
+    page["/Contents"] = generic.ArrayObject(
+        [*(contents if isinstance(contents, generic.ArrayObject) else [contents]), overlay]
+    )
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    (check,) = services.verify_pdf(out.getvalue())
+    assert not check.ok
+
+
+def test_bad_field_values_are_refused(signed_with_open_fields):
+    with pytest.raises(ValidationError):
+        services.fill_text_fields(signed_with_open_fields, {"KhongCo": "1"})
+    with pytest.raises(ValidationError):
+        services.fill_text_fields(signed_with_open_fields, {"SoVanBan": "số"})
+    with pytest.raises(ValidationError):
+        services.add_text_fields(decision_pdf(), [FIELDS[0], FIELDS[0]])
+    with pytest.raises(ValidationError):
+        services.add_text_fields(b"not a pdf", FIELDS)
