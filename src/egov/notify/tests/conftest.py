@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import socket
 import threading
 from collections.abc import Iterator
@@ -100,9 +101,17 @@ def smtp(settings: Any) -> Iterator[SmtpPeer]:
     settings.EMAIL_PORT = peer.port
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.EMAIL_TIMEOUT = 5
+    # aiosmtpd logs each connection at INFO from its own thread, sometimes after pytest has closed the
+    # stream a console handler was bound to ("--- Logging error ---" in CI's output): keep it to warnings.
+    server_log = logging.getLogger("mail.log")
+    level = server_log.level
+    server_log.setLevel(logging.WARNING)
     peer.start()
-    yield peer
-    peer.stop()
+    try:
+        yield peer
+    finally:
+        peer.stop()
+        server_log.setLevel(level)
 
 
 # --- SMPP -----------------------------------------------------------------------------------------------
