@@ -919,6 +919,19 @@ def _may_handle(user: User | None, step: DossierStep) -> bool:
     return user is not None and user.is_active and _has_role(user, step.agency, (step.role, *LEADER_ROLES))
 
 
+def _replay(step: DossierStep, **changes: Any) -> DossierStep:
+    """A new row for ``step`` played again (same place in the procedure: order, name, role, agency, days)."""
+    return DossierStep.objects.create(
+        dossier_id=step.dossier_id,
+        order=step.order,
+        name=step.name,
+        role=step.role,
+        agency=step.agency,
+        days=step.days,
+        **changes,
+    )
+
+
 @transaction.atomic
 def return_to_previous_step(*, actor: User, dossier: Dossier, reason: str) -> Dossier:
     """Trả lại bước trước (chuyển trả): the current step's handler (or a holder of its role in its agency)
@@ -959,26 +972,16 @@ def return_to_previous_step(*, actor: User, dossier: Dossier, reason: str) -> Do
     # The steps from the previous one on are played again: new deadlines from now, cumulated.
     later = list(d.steps.filter(state=DossierStep.State.PENDING, order__gt=step.order).order_by("order"))
     cumulative = previous.days
-    reopened = DossierStep.objects.create(
-        dossier=d,
-        order=previous.order,
-        name=previous.name,
-        role=previous.role,
-        agency=previous.agency,
-        days=previous.days,
+    reopened = _replay(
+        previous,
         state=DossierStep.State.ACTIVE,
         handler=handler,
         started_at=now,
         due_at=deadlines.appointment(now, cumulative),
     )
     cumulative += step.days
-    DossierStep.objects.create(
-        dossier=d,
-        order=step.order,
-        name=step.name,
-        role=step.role,
-        agency=step.agency,
-        days=step.days,
+    _replay(
+        step,
         handler=back_to,  # after the previous step, the returned step goes back to them (complete_step)
         due_at=deadlines.appointment(now, cumulative),
     )

@@ -465,7 +465,7 @@ def _store(
 
                 transaction.on_commit(lambda: tasks.forward_to_parent.enqueue())
     except IntegrityError:
-        existing = Packet.objects.filter(content_key=content_key).first()
+        existing = _existing_packet(content_key)
         if existing is None:
             raise
         return existing

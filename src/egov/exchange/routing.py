@@ -109,12 +109,9 @@ def _load(version: int) -> Snapshot:
     return Snapshot(version=version, systems=systems, organs=organs, parent=parent, trust_roots=roots)
 
 
-def current(*, check: bool = True) -> Snapshot:
-    """The snapshot, reloaded first if the routing version moved (``check=False``: as kept, loading it
-    only if this process has none yet — for a second use within the same request)."""
+def current() -> Snapshot:
+    """The snapshot, reloaded first if the routing version moved."""
     snapshot = _current[0]
-    if snapshot is not None and not check:
-        return snapshot
     version = read_version()
     if snapshot is not None and snapshot.version == version:
         return snapshot
